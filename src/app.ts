@@ -1,0 +1,26 @@
+import { Hono } from "hono";
+import { authenticate } from "./http/auth";
+import { dbProvider, type AppEnv } from "./http/context";
+import { handleError } from "./http/errors";
+import { normalizedPath } from "./http/normalize-path";
+import { notFoundHandler } from "./http/not-found";
+import { requestId } from "./http/request-id";
+import { jsonBodyGuard } from "./http/validation";
+import { appUsersRoutes } from "./routes/app-users";
+import { appsRoutes } from "./routes/apps";
+import { groupsRoutes } from "./routes/groups";
+import { usersRoutes } from "./routes/users";
+
+// Built once per isolate; bindings are read from c.env on each request.
+export const app = new Hono<AppEnv>({ getPath: normalizedPath });
+
+app.use("*", requestId);
+app.use("/api/*", authenticate, dbProvider, jsonBodyGuard);
+
+app.route("/api/v1/users", usersRoutes);
+app.route("/api/v1/groups", groupsRoutes);
+app.route("/api/v1/apps", appsRoutes);
+app.route("/api/v1/apps", appUsersRoutes);
+
+app.notFound(notFoundHandler(app));
+app.onError(handleError);

@@ -1,0 +1,18 @@
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "./schema";
+
+export type DB = ReturnType<typeof createDb>;
+
+export function createDb(d1: D1Database) {
+  return drizzle(d1, { schema, casing: "snake_case" });
+}
+
+// D1 allows 100 bound parameters per statement in production (local D1 does not enforce it):
+// every multi-row insert and IN-list is chunked by this bound.
+export const MAX_BOUND_PARAMS = 100;
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

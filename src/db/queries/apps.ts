@@ -1,0 +1,47 @@
+import { and, asc, count, eq, gt, sql, type SQL } from "drizzle-orm";
+import type { DB } from "../client";
+import { apps, type AppRow } from "../schema";
+import { escapeLike, startsWithAny } from "./expression-sql";
+
+export async function getApp(db: DB, id: string): Promise<AppRow | undefined> {
+  return db.query.apps.findFirst({ where: eq(apps.id, id) });
+}
+
+export interface AppListQuery {
+  q?: string;
+  where?: SQL;
+  afterId?: string;
+  limit: number;
+}
+
+export async function listApps(db: DB, query: AppListQuery): Promise<AppRow[]> {
+  const conditions: (SQL | undefined)[] = [query.where];
+  if (query.q) conditions.push(startsWithAny(query.q, [apps.name, apps.label]));
+  if (query.afterId) conditions.push(gt(apps.id, query.afterId));
+  return db
+    .select()
+    .from(apps)
+    .where(and(...conditions))
+    .orderBy(asc(apps.id))
+    .limit(query.limit + 1);
+}
+
+/** Names already taken by generated custom-app names with this stem (stem_1, stem_2, ...). */
+export async function countNamesLike(db: DB, stem: string): Promise<number> {
+  const pattern = `${escapeLike(`${stem}_`)}%`;
+  const [row] = await db.select({ n: count() }).from(apps).where(sql`${apps.name} LIKE ${pattern} ESCAPE '\\'`);
+  return row?.n ?? 0;
+}
+
+export async function insertApp(db: DB, row: AppRow): Promise<void> {
+  await db.insert(apps).values(row);
+}
+
+export async function updateApp(db: DB, id: string, changes: Partial<AppRow>): Promise<AppRow | undefined> {
+  const [row] = await db.update(apps).set(changes).where(eq(apps.id, id)).returning();
+  return row;
+}
+
+export function deleteAppRow(db: DB, id: string) {
+  return db.delete(apps).where(eq(apps.id, id));
+}

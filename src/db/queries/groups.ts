@@ -1,0 +1,74 @@
+import { and, asc, count, eq, gt, inArray, type SQL } from "drizzle-orm";
+import type { DB } from "../client";
+import { groupMembers, groups, users, type GroupRow, type UserRow } from "../schema";
+import { startsWithAny } from "./expression-sql";
+
+export async function getGroup(db: DB, id: string): Promise<GroupRow | undefined> {
+  return db.query.groups.findFirst({ where: eq(groups.id, id) });
+}
+
+export async function findGroupIdByName(db: DB, name: string): Promise<string | undefined> {
+  const row = await db.query.groups.findFirst({ columns: { id: true }, where: eq(groups.nameLower, name.toLowerCase()) });
+  return row?.id;
+}
+
+export async function existingGroupIds(db: DB, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.select({ id: groups.id }).from(groups).where(inArray(groups.id, ids));
+  return new Set(rows.map((row) => row.id));
+}
+
+export interface GroupListQuery {
+  q?: string;
+  where?: SQL;
+  afterId?: string;
+  limit: number;
+}
+
+export async function listGroups(db: DB, query: GroupListQuery): Promise<GroupRow[]> {
+  const conditions: (SQL | undefined)[] = [query.where];
+  if (query.q) conditions.push(startsWithAny(query.q, [groups.name]));
+  if (query.afterId) conditions.push(gt(groups.id, query.afterId));
+  return db
+    .select()
+    .from(groups)
+    .where(and(...conditions))
+    .orderBy(asc(groups.id))
+    .limit(query.limit + 1);
+}
+
+export async function listGroupMembers(db: DB, groupId: string, afterUserId: string | undefined, limit: number): Promise<UserRow[]> {
+  const conditions = [eq(groupMembers.groupId, groupId)];
+  if (afterUserId) conditions.push(gt(groupMembers.userId, afterUserId));
+  const rows = await db
+    .select({ user: users })
+    .from(groupMembers)
+    .innerJoin(users, eq(users.id, groupMembers.userId))
+    .where(and(...conditions))
+    .orderBy(asc(groupMembers.userId))
+    .limit(limit + 1);
+  return rows.map((row) => row.user);
+}
+
+export async function countMembers(db: DB, groupId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(groupMembers).where(eq(groupMembers.groupId, groupId));
+  return row?.n ?? 0;
+}
+
+export async function isMember(db: DB, groupId: string, userId: string): Promise<boolean> {
+  const row = await db.query.groupMembers.findFirst({
+    columns: { userId: true },
+    where: and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, userId)),
+  });
+  return row !== undefined;
+}
+
+export async function groupsOfUser(db: DB, userId: string): Promise<GroupRow[]> {
+  const rows = await db
+    .select({ group: groups })
+    .from(groupMembers)
+    .innerJoin(groups, eq(groups.id, groupMembers.groupId))
+    .where(eq(groupMembers.userId, userId))
+    .orderBy(asc(groups.id));
+  return rows.map((row) => row.group);
+}

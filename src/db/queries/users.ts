@@ -1,0 +1,58 @@
+import { and, asc, eq, gt, like, ne, sql, type SQL } from "drizzle-orm";
+import type { DB } from "../client";
+import { users, type UserRow } from "../schema";
+import { escapeLike, startsWithAny } from "./expression-sql";
+
+export async function getUser(db: DB, id: string): Promise<UserRow | undefined> {
+  return db.query.users.findFirst({ where: eq(users.id, id) });
+}
+
+/**
+ * Okta's `{idOrLogin}`: an id, a login (case-insensitive), or a short login (the part before
+ * "@") when exactly one user has it.
+ */
+export async function findUserByIdOrLogin(db: DB, idOrLogin: string): Promise<UserRow | undefined> {
+  const lower = idOrLogin.toLowerCase();
+  const exact = await db.query.users.findFirst({ where: sql`${users.id} = ${idOrLogin} OR ${users.loginLower} = ${lower}` });
+  if (exact || idOrLogin.includes("@")) return exact;
+  const short = await db.select().from(users).where(like(users.loginLower, `${escapeLike(lower)}@%`)).limit(2);
+  return short.length === 1 ? short[0] : undefined;
+}
+
+export async function findUserIdByLogin(db: DB, login: string): Promise<string | undefined> {
+  const row = await db.query.users.findFirst({ columns: { id: true }, where: eq(users.loginLower, login.toLowerCase()) });
+  return row?.id;
+}
+
+export interface UserListQuery {
+  q?: string;
+  where?: SQL;
+  includeDeprovisioned: boolean;
+  afterId?: string;
+  limit: number;
+}
+
+export async function listUsers(db: DB, query: UserListQuery): Promise<UserRow[]> {
+  const conditions: (SQL | undefined)[] = [query.where];
+  // Okta omits DEPROVISIONED users unless the caller filters or searches.
+  if (!query.includeDeprovisioned) conditions.push(ne(users.status, "DEPROVISIONED"));
+  if (query.q) conditions.push(startsWithAny(query.q, [users.firstName, users.lastName, users.email]));
+  if (query.afterId) conditions.push(gt(users.id, query.afterId));
+  return db
+    .select()
+    .from(users)
+    .where(and(...conditions))
+    .orderBy(asc(users.id))
+    .limit(query.limit + 1);
+}
+
+
+
+export async function updateUser(db: DB, id: string, changes: Partial<UserRow>): Promise<UserRow | undefined> {
+  const [row] = await db.update(users).set(changes).where(eq(users.id, id)).returning();
+  return row;
+}
+
+export async function deleteUser(db: DB, id: string): Promise<void> {
+  await db.delete(users).where(eq(users.id, id));
+}

@@ -1,0 +1,125 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { AppUserScope, AppUserStatus, AppUserSyncState } from "../domain/app-user-states";
+import type { UserStatus } from "../domain/user-lifecycle";
+
+type Json = Record<string, unknown>;
+
+// Every timestamp is epoch milliseconds (Okta's wire format carries milliseconds).
+const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
+const createdAt = () => timestamp("created").notNull().default(sql`(unixepoch('subsec') * 1000)`);
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text().primaryKey(),
+    status: text().$type<UserStatus>().notNull(),
+    transitioningToStatus: text().$type<UserStatus>(),
+    // login/email/firstName/lastName are copied out of `profile` so that lookups, `q`
+    // and filters hit indexes instead of json_extract over every row.
+    login: text().notNull(),
+    loginLower: text().notNull(),
+    email: text(),
+    firstName: text(),
+    lastName: text(),
+    profile: text({ mode: "json" }).$type<Json>().notNull(),
+    passwordHash: text(),
+    recoveryQuestion: text(),
+    recoveryAnswerHash: text(),
+    providerType: text().notNull().default("OKTA"),
+    providerName: text().notNull().default("OKTA"),
+    created: createdAt(),
+    activated: timestamp("activated"),
+    statusChanged: timestamp("status_changed"),
+    lastLogin: timestamp("last_login"),
+    lastUpdated: timestamp("last_updated").notNull(),
+    passwordChanged: timestamp("password_changed"),
+  },
+  (t) => [
+    uniqueIndex("users_login_lower_idx").on(t.loginLower),
+    index("users_email_idx").on(t.email),
+    index("users_status_id_idx").on(t.status, t.id),
+  ],
+);
+
+export const groups = sqliteTable(
+  "groups",
+  {
+    id: text().primaryKey(),
+    name: text().notNull(),
+    nameLower: text().notNull(),
+    description: text(),
+    profile: text({ mode: "json" }).$type<Json>().notNull(),
+    type: text().$type<"OKTA_GROUP" | "APP_GROUP" | "BUILT_IN">().notNull().default("OKTA_GROUP"),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+    lastMembershipUpdated: timestamp("last_membership_updated").notNull(),
+  },
+  (t) => [uniqueIndex("groups_name_lower_idx").on(t.nameLower)],
+);
+
+export const groupMembers = sqliteTable(
+  "group_members",
+  {
+    groupId: text()
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    created: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index("group_members_user_idx").on(t.userId)],
+);
+
+export const apps = sqliteTable(
+  "apps",
+  {
+    id: text().primaryKey(),
+    name: text().notNull(),
+    label: text().notNull(),
+    labelLower: text().notNull(),
+    status: text().$type<"ACTIVE" | "INACTIVE">().notNull(),
+    signOnMode: text().notNull(),
+    features: text({ mode: "json" }).$type<string[]>().notNull(),
+    settings: text({ mode: "json" }).$type<Json>().notNull(),
+    credentials: text({ mode: "json" }).$type<Json>().notNull(),
+    accessibility: text({ mode: "json" }).$type<Json>().notNull(),
+    visibility: text({ mode: "json" }).$type<Json>().notNull(),
+    profile: text({ mode: "json" }).$type<Json>(),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+  },
+  (t) => [index("apps_label_lower_idx").on(t.labelLower), index("apps_name_idx").on(t.name)],
+);
+
+export const appUsers = sqliteTable(
+  "app_users",
+  {
+    appId: text()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    scope: text().$type<AppUserScope>().notNull(),
+    status: text().$type<AppUserStatus>().notNull(),
+    syncState: text().$type<AppUserSyncState>().notNull(),
+    externalId: text(),
+    userName: text(),
+    // AES-GCM ciphertext (see src/crypto/secret-box.ts); never returned by the API.
+    passwordCiphertext: text(),
+    profile: text({ mode: "json" }).$type<Json>().notNull(),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+    statusChanged: timestamp("status_changed"),
+    passwordChanged: timestamp("password_changed"),
+    lastSync: timestamp("last_sync"),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.userId] }), index("app_users_user_idx").on(t.userId)],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type GroupRow = typeof groups.$inferSelect;
+export type AppRow = typeof apps.$inferSelect;
+export type AppUserRow = typeof appUsers.$inferSelect;

@@ -1,0 +1,54 @@
+import { zValidator } from "@hono/zod-validator";
+import { createMiddleware } from "hono/factory";
+import type { ZodType } from "zod";
+import { DomainError } from "../domain/errors";
+import type { AppEnv } from "./context";
+
+const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Runs before any body validator. A body that is present must be JSON and must parse (else
+ * E0000021 / E0000003) so a client's data is never silently dropped; an empty body (Okta's
+ * SDK sends bodyless PUT/POST with Content-Length: 0) reads as `{}`.
+ */
+export const jsonBodyGuard = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "DELETE") return next();
+  // Read as bytes: Workers warn when a non-text body is read with text().
+  const text = new TextDecoder().decode(await c.req.arrayBuffer());
+  if (text.trim() === "") {
+    // Hono's json() parses the cached text, so an empty body becomes {} for the validators.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve("{}");
+    return next();
+  }
+  const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0].trim();
+  if (!JSON_MEDIA.test(mediaType)) throw new DomainError("E0000021");
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new DomainError("E0000003");
+  }
+  await next();
+});
+
+function issuesToError(subject: string, issues: readonly { path: PropertyKey[]; message: string }[]): DomainError {
+  const causes = issues.map((issue) => {
+    const path = issue.path.map(String).join(".");
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const first = issues.find((issue) => issue.path.length > 0)?.path;
+  return DomainError.validation(first ? String(first[first.length - 1]) : subject, ...causes);
+}
+
+/** Validates the JSON body with zod; failures become 400 E0000001 with one cause per issue. */
+export function jsonBody<T extends ZodType>(schema: T, subject: string) {
+  return zValidator("json", schema, (result) => {
+    if (!result.success) throw issuesToError(subject, result.error.issues);
+  });
+}
+
+/** Validates the query string with zod; failures become 400 E0000001 with one cause per issue. */
+export function queryParams<T extends ZodType>(schema: T) {
+  return zValidator("query", schema, (result) => {
+    if (!result.success) throw issuesToError("query", result.error.issues);
+  });
+}

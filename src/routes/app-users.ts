@@ -1,0 +1,83 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { DB } from "../db/client";
+import { getApp } from "../db/queries/apps";
+import { getAppUserWithUser, listAppUsers } from "../db/queries/app-users";
+import { appUserColumns, appUserFilterRules } from "../db/queries/search-rules";
+import { appCoordinator } from "../coordinator/client";
+import { DomainError } from "../domain/errors";
+import { APP_USER_SCOPES } from "../domain/app-user-states";
+import { requireScope } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { baseUrl, limitParam, setLinkHeaders, toPage } from "../http/pagination";
+import { afterId, whereFrom } from "../http/search-params";
+import { jsonBody, queryParams } from "../http/validation";
+import { appUserJson, assignAppUserSchema, updateAppUserSchema } from "../wire/app-user";
+import { booleanParam } from "../wire/common";
+
+const expandUser = z.enum(["user"]).optional();
+
+const listQuery = z.object({
+  q: z.string().max(256).optional(),
+  after: z.string().optional(),
+  limit: limitParam(50, 500),
+  expand: expandUser,
+  filter: z.string().max(1024).optional(),
+  // Accepted for SDK 7.0-7.2, which sent it (okta-reference.md §2.1).
+  query_scope: z.enum(APP_USER_SCOPES).optional(),
+});
+
+async function requireAppExists(db: DB, appId: string): Promise<void> {
+  if (!(await getApp(db, appId))) throw DomainError.notFound(appId, "AppInstance");
+}
+
+/** /api/v1/apps/{appId}/users: reads from D1, changes through the app's coordinator. */
+export const appUsersRoutes = new Hono<AppEnv>()
+  .get("/:appId/users", requireScope("okta.apps.read"), queryParams(listQuery), async (c) => {
+    const { appId } = c.req.param();
+    const query = c.req.valid("query");
+    const db = c.get("db");
+    await requireAppExists(db, appId);
+    const rows = await listAppUsers(db, {
+      appId,
+      q: query.q,
+      scope: query.query_scope,
+      where: whereFrom(query.filter, "filter", appUserFilterRules, appUserColumns),
+      afterUserId: afterId(query.after),
+      limit: query.limit,
+    });
+    const page = toPage(rows, query.limit, (row) => [row.appUser.userId]);
+    setLinkHeaders(c, page.nextCursor);
+    const base = baseUrl(c);
+    return c.json(page.items.map((row) => appUserJson(row.appUser, base, query.expand ? row.user : undefined)));
+  })
+  .post("/:appId/users", requireScope("okta.apps.manage"), jsonBody(assignAppUserSchema, "assignment"), async (c) => {
+    const { appId } = c.req.param();
+    const row = await appCoordinator(c.env, appId).assignUser(c.req.valid("json"));
+    return c.json(appUserJson(row, baseUrl(c)));
+  })
+  .get("/:appId/users/:userId", requireScope("okta.apps.read"), queryParams(z.object({ expand: expandUser })), async (c) => {
+    const { appId, userId } = c.req.param();
+    const db = c.get("db");
+    await requireAppExists(db, appId);
+    const found = await getAppUserWithUser(db, appId, userId);
+    if (!found) throw DomainError.notFound(`${appId}/${userId}`, "AppUser");
+    const expand = c.req.valid("query").expand;
+    return c.json(appUserJson(found.appUser, baseUrl(c), expand ? found.user : undefined));
+  })
+  .post("/:appId/users/:userId", requireScope("okta.apps.manage"), jsonBody(updateAppUserSchema, "appUser"), async (c) => {
+    const { appId, userId } = c.req.param();
+    const row = await appCoordinator(c.env, appId).updateUser(userId, c.req.valid("json"));
+    return c.json(appUserJson(row, baseUrl(c)));
+  })
+  .delete(
+    "/:appId/users/:userId",
+    requireScope("okta.apps.manage"),
+    // sendEmail is accepted for compatibility; provisio sends no email.
+    queryParams(z.object({ sendEmail: booleanParam(false) })),
+    async (c) => {
+      const { appId, userId } = c.req.param();
+      await appCoordinator(c.env, appId).unassignUser(userId);
+      return c.body(null, 204);
+    },
+  );

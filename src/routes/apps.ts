@@ -1,0 +1,75 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { DB } from "../db/client";
+import type { AppRow } from "../db/schema";
+import { getApp, listApps } from "../db/queries/apps";
+import { appColumns, appFilterRules } from "../db/queries/search-rules";
+import { DomainError } from "../domain/errors";
+import { requireScope } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { baseUrl, limitParam, setLinkHeaders, toPage } from "../http/pagination";
+import { afterId, whereFrom } from "../http/search-params";
+import { jsonBody, queryParams } from "../http/validation";
+import { createApp, deleteApp, replaceApp, setAppStatus } from "../services/apps";
+import { appJson, applicationSchema } from "../wire/app";
+import { booleanParam } from "../wire/common";
+
+const listQuery = z.object({
+  q: z.string().max(256).optional(),
+  filter: z.string().max(2048).optional(),
+  after: z.string().optional(),
+  limit: limitParam(20, 200),
+  // Accepted for Okta compatibility; they change nothing here.
+  useOptimization: booleanParam(false),
+  alwaysIncludeVpnSettings: booleanParam(false),
+  includeNonDeleted: booleanParam(false),
+});
+
+async function requireApp(db: DB, id: string): Promise<AppRow> {
+  const app = await getApp(db, id);
+  if (!app) throw DomainError.notFound(id, "AppInstance");
+  return app;
+}
+
+export const appsRoutes = new Hono<AppEnv>()
+  .post(
+    "/",
+    requireScope("okta.apps.manage"),
+    queryParams(z.object({ activate: booleanParam(true) })),
+    jsonBody(applicationSchema, "application"),
+    async (c) => {
+      const app = await createApp(c.env, c.get("db"), c.req.valid("json"), c.req.valid("query").activate);
+      return c.json(appJson(app, baseUrl(c)));
+    },
+  )
+  .get("/", requireScope("okta.apps.read"), queryParams(listQuery), async (c) => {
+    const query = c.req.valid("query");
+    const where = whereFrom(query.filter, "filter", appFilterRules, appColumns);
+    const rows = await listApps(c.get("db"), { q: query.q, where, afterId: afterId(query.after), limit: query.limit });
+    const page = toPage(rows, query.limit, (row) => [row.id]);
+    setLinkHeaders(c, page.nextCursor);
+    const base = baseUrl(c);
+    return c.json(page.items.map((app) => appJson(app, base)));
+  })
+  .get("/:appId", requireScope("okta.apps.read"), async (c) => {
+    return c.json(appJson(await requireApp(c.get("db"), c.req.param("appId")), baseUrl(c)));
+  })
+  .put("/:appId", requireScope("okta.apps.manage"), jsonBody(applicationSchema, "application"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    return c.json(appJson(await replaceApp(c.env, db, app, c.req.valid("json")), baseUrl(c)));
+  })
+  .delete("/:appId", requireScope("okta.apps.manage"), async (c) => {
+    await deleteApp(c.env, await requireApp(c.get("db"), c.req.param("appId")));
+    return c.body(null, 204);
+  })
+  .post("/:appId/lifecycle/activate", requireScope("okta.apps.manage"), async (c) => {
+    const db = c.get("db");
+    await setAppStatus(db, await requireApp(db, c.req.param("appId")), "ACTIVE");
+    return c.json({});
+  })
+  .post("/:appId/lifecycle/deactivate", requireScope("okta.apps.manage"), async (c) => {
+    const db = c.get("db");
+    await setAppStatus(db, await requireApp(db, c.req.param("appId")), "INACTIVE");
+    return c.json({});
+  });

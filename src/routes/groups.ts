@@ -1,0 +1,107 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { DB } from "../db/client";
+import type { GroupRow, UserRow } from "../db/schema";
+import { countMembers, getGroup, listGroupMembers, listGroups } from "../db/queries/groups";
+import { getUser } from "../db/queries/users";
+import { groupColumns, groupFilterRules, groupSearchRules } from "../db/queries/search-rules";
+import { DomainError } from "../domain/errors";
+import { requireScope } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { baseUrl, limitParam, setLinkHeaders, toPage } from "../http/pagination";
+import { afterId, oneOfFilterOrSearch, whereFrom } from "../http/search-params";
+import { jsonBody, queryParams } from "../http/validation";
+import { addMember, createGroup, deleteGroup, removeMember, replaceGroupProfile } from "../services/groups";
+import { groupBodySchema, groupJson, type GroupStats } from "../wire/group";
+import { userJson } from "../wire/user";
+
+const listQuery = z.object({
+  q: z.string().max(256).optional(),
+  filter: z.string().max(2048).optional(),
+  search: z.string().max(2048).optional(),
+  after: z.string().optional(),
+  limit: limitParam(200, 10000),
+  expand: z.enum(["stats"]).optional(),
+});
+
+async function requireGroup(db: DB, id: string): Promise<GroupRow> {
+  const group = await getGroup(db, id);
+  if (!group) throw DomainError.notFound(id, "UserGroup");
+  return group;
+}
+
+async function requireUser(db: DB, id: string): Promise<UserRow> {
+  const user = await getUser(db, id);
+  if (!user) throw DomainError.notFound(id, "User");
+  return user;
+}
+
+async function statsOf(db: DB, group: GroupRow): Promise<GroupStats> {
+  // App and push counts arrive with group assignments and Group Push.
+  return { usersCount: await countMembers(db, group.id), appsCount: 0, groupPushMappingsCount: 0, hasAdminPrivilege: false };
+}
+
+export const groupsRoutes = new Hono<AppEnv>()
+  .post("/", requireScope("okta.groups.manage"), jsonBody(groupBodySchema, "group"), async (c) => {
+    const group = await createGroup(c.get("db"), c.req.valid("json").profile);
+    return c.json(groupJson(group, baseUrl(c)));
+  })
+  .get("/", requireScope("okta.groups.read"), queryParams(listQuery), async (c) => {
+    const query = c.req.valid("query");
+    oneOfFilterOrSearch(query.filter, query.search);
+    const db = c.get("db");
+    const where =
+      whereFrom(query.filter, "filter", groupFilterRules, groupColumns) ??
+      whereFrom(query.search, "search", groupSearchRules, groupColumns);
+    const rows = await listGroups(db, { q: query.q, where, afterId: afterId(query.after), limit: query.limit });
+    const page = toPage(rows, query.limit, (row) => [row.id]);
+    setLinkHeaders(c, page.nextCursor);
+    const base = baseUrl(c);
+    const items = await Promise.all(
+      page.items.map(async (group) => groupJson(group, base, query.expand ? await statsOf(db, group) : undefined)),
+    );
+    return c.json(items);
+  })
+  .get("/:groupId", requireScope("okta.groups.read"), queryParams(z.object({ expand: z.enum(["stats"]).optional() })), async (c) => {
+    const db = c.get("db");
+    const group = await requireGroup(db, c.req.param("groupId"));
+    const stats = c.req.valid("query").expand ? await statsOf(db, group) : undefined;
+    return c.json(groupJson(group, baseUrl(c), stats));
+  })
+  .put("/:groupId", requireScope("okta.groups.manage"), jsonBody(groupBodySchema, "group"), async (c) => {
+    const db = c.get("db");
+    const group = await requireGroup(db, c.req.param("groupId"));
+    return c.json(groupJson(await replaceGroupProfile(db, group, c.req.valid("json").profile), baseUrl(c)));
+  })
+  .delete("/:groupId", requireScope("okta.groups.manage"), async (c) => {
+    const db = c.get("db");
+    await deleteGroup(db, await requireGroup(db, c.req.param("groupId")));
+    return c.body(null, 204);
+  })
+  .get(
+    "/:groupId/users",
+    requireScope("okta.groups.read"),
+    queryParams(z.object({ after: z.string().optional(), limit: limitParam(1000, 10000) })),
+    async (c) => {
+      const db = c.get("db");
+      const group = await requireGroup(db, c.req.param("groupId"));
+      const { after, limit } = c.req.valid("query");
+      const rows = await listGroupMembers(db, group.id, afterId(after), limit);
+      const page = toPage(rows, limit, (row) => [row.id]);
+      setLinkHeaders(c, page.nextCursor);
+      const base = baseUrl(c);
+      return c.json(page.items.map((user) => userJson(user, base, { inCollection: true })));
+    },
+  )
+  .put("/:groupId/users/:userId", requireScope("okta.groups.manage"), async (c) => {
+    const db = c.get("db");
+    const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUser(db, c.req.param("userId"))]);
+    await addMember(db, group, user);
+    return c.body(null, 204);
+  })
+  .delete("/:groupId/users/:userId", requireScope("okta.groups.manage"), async (c) => {
+    const db = c.get("db");
+    const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUser(db, c.req.param("userId"))]);
+    await removeMember(db, group, user);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,114 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { DB } from "../db/client";
+import type { UserRow } from "../db/schema";
+import { findUserByIdOrLogin, listUsers } from "../db/queries/users";
+import { groupsOfUser } from "../db/queries/groups";
+import { userColumns, userFilterRules, userSearchRules } from "../db/queries/search-rules";
+import { DomainError } from "../domain/errors";
+import { requireScope } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { baseUrl, limitParam, setLinkHeaders, toPage } from "../http/pagination";
+import { afterId, oneOfFilterOrSearch, whereFrom } from "../http/search-params";
+import { jsonBody, queryParams } from "../http/validation";
+import { changeLifecycle, changeUser, createUser, deleteUser } from "../services/users";
+import { booleanParam } from "../wire/common";
+import { groupJson } from "../wire/group";
+import { createUserSchema, partialUserSchema, replaceUserSchema, userJson } from "../wire/user";
+
+const listQuery = z.object({
+  q: z.string().max(256).optional(),
+  filter: z.string().max(2048).optional(),
+  search: z.string().max(2048).optional(),
+  after: z.string().optional(),
+  limit: z.string().optional(),
+});
+
+// Okta's default page is 200, but 10 when `q` is used.
+const pageLimit = (q: string | undefined) => (q ? limitParam(10, 200) : limitParam(200, 200));
+
+async function requireUser(db: DB, idOrLogin: string): Promise<UserRow> {
+  const user = await findUserByIdOrLogin(db, idOrLogin);
+  if (!user) throw DomainError.notFound(idOrLogin, "User");
+  return user;
+}
+
+const LIFECYCLE_OPS = ["activate", "deactivate", "reactivate", "suspend", "unsuspend"] as const;
+
+export const usersRoutes = new Hono<AppEnv>()
+  .post(
+    "/",
+    requireScope("okta.users.manage"),
+    // provider and nextLogin are accepted as Okta does; provisio has no end-user sign-in.
+    queryParams(z.object({ activate: booleanParam(true), provider: booleanParam(false), nextLogin: z.string().optional() })),
+    jsonBody(createUserSchema, "user"),
+    async (c) => {
+      const user = await createUser(c.get("db"), c.req.valid("json"), c.req.valid("query").activate);
+      return c.json(userJson(user, baseUrl(c)));
+    },
+  )
+  .get("/", requireScope("okta.users.read"), queryParams(listQuery), async (c) => {
+    const query = c.req.valid("query");
+    oneOfFilterOrSearch(query.filter, query.search);
+    const limit = parseLimit(pageLimit(query.q), query.limit);
+    const where =
+      whereFrom(query.filter, "filter", userFilterRules, userColumns) ?? whereFrom(query.search, "search", userSearchRules, userColumns);
+    const rows = await listUsers(c.get("db"), {
+      q: query.q,
+      where,
+      includeDeprovisioned: Boolean(query.filter || query.search),
+      afterId: afterId(query.after),
+      limit,
+    });
+    const page = toPage(rows, limit, (row) => [row.id]);
+    setLinkHeaders(c, page.nextCursor);
+    const base = baseUrl(c);
+    return c.json(page.items.map((row) => userJson(row, base, { inCollection: true })));
+  })
+  .get("/:idOrLogin", requireScope("okta.users.read"), async (c) => {
+    return c.json(userJson(await requireUser(c.get("db"), c.req.param("idOrLogin")), baseUrl(c)));
+  })
+  .post("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(partialUserSchema, "user"), async (c) => {
+    const db = c.get("db");
+    const user = await requireUser(db, c.req.param("idOrLogin"));
+    return c.json(userJson(await changeUser(db, user, c.req.valid("json"), "merge"), baseUrl(c)));
+  })
+  .put("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(replaceUserSchema, "user"), async (c) => {
+    const db = c.get("db");
+    const user = await requireUser(db, c.req.param("idOrLogin"));
+    return c.json(userJson(await changeUser(db, user, c.req.valid("json"), "replace"), baseUrl(c)));
+  })
+  .delete("/:idOrLogin", requireScope("okta.users.manage"), queryParams(z.object({ sendEmail: booleanParam(false) })), async (c) => {
+    const db = c.get("db");
+    await deleteUser(c.env, db, await requireUser(db, c.req.param("idOrLogin")));
+    return c.body(null, 204);
+  })
+  .get("/:idOrLogin/groups", requireScope("okta.users.read"), async (c) => {
+    const db = c.get("db");
+    const user = await requireUser(db, c.req.param("idOrLogin"));
+    const base = baseUrl(c);
+    return c.json((await groupsOfUser(db, user.id)).map((group) => groupJson(group, base)));
+  })
+  .post(
+    "/:idOrLogin/lifecycle/:operation",
+    requireScope("okta.users.manage"),
+    queryParams(z.object({ sendEmail: booleanParam(true) })),
+    async (c) => {
+      const operation = c.req.param("operation");
+      if (!(LIFECYCLE_OPS as readonly string[]).includes(operation)) {
+        throw new DomainError("E0000007", `Resource not found: ${c.req.path} (URL)`);
+      }
+      const db = c.get("db");
+      const user = await requireUser(db, c.req.param("idOrLogin"));
+      await changeLifecycle(c.env, db, user, operation as (typeof LIFECYCLE_OPS)[number]);
+      // Okta answers with an activation token or {}; provisio sends no email and has no
+      // end-user sign-in, so there is no token to hand out.
+      return c.json({});
+    },
+  );
+
+function parseLimit(schema: ReturnType<typeof limitParam>, raw: string | undefined): number {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw DomainError.validation("limit", ...parsed.error.issues.map((issue) => `limit: ${issue.message}`));
+  return parsed.data;
+}

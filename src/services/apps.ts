@@ -1,0 +1,109 @@
+import type { DB } from "../db/client";
+import type { AppRow } from "../db/schema";
+import * as appQueries from "../db/queries/apps";
+import { seal } from "../crypto/secret-box";
+import { DomainError } from "../domain/errors";
+import { newId } from "../domain/ids";
+import { DEFAULT_USERNAME_TEMPLATE, validateUsernameTemplate } from "../domain/username-template";
+import { appCoordinator } from "../coordinator/client";
+import type { ApplicationInput } from "../wire/app";
+
+type Json = Record<string, unknown>;
+
+// Okta's own app keys for the modes that have one fixed app; other modes are custom apps.
+const FIXED_NAMES: Partial<Record<string, string>> = { BOOKMARK: "bookmark" };
+
+/** What each sign-on mode needs in `settings` before Okta accepts it (custom apps). */
+const REQUIRED_SETTINGS: Partial<Record<string, string[]>> = {
+  BOOKMARK: ["app.url"],
+  AUTO_LOGIN: ["signOn.loginUrl"],
+  BASIC_AUTH: ["app.url", "app.authURL"],
+  SAML_2_0: ["signOn.ssoAcsUrl", "signOn.audience"],
+  SAML_1_1: ["signOn.defaultRelayState"],
+};
+
+function valueAt(settings: Json, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Json)[key] : undefined), settings);
+}
+
+function checkSettings(input: ApplicationInput, custom: boolean): void {
+  if (!custom && input.signOnMode !== "BOOKMARK") return;
+  const settings = input.settings ?? {};
+  const missing = (REQUIRED_SETTINGS[input.signOnMode] ?? []).filter((path) => {
+    const value = valueAt(settings, path);
+    return typeof value !== "string" || value.trim() === "";
+  });
+  if (missing.length > 0) {
+    throw DomainError.validation("settings", ...missing.map((path) => `settings.${path}: required for ${input.signOnMode} apps`));
+  }
+}
+
+/** Credentials as stored: a default username template, and any shared password sealed. */
+async function storedCredentials(env: Env, input: ApplicationInput, previous?: Json): Promise<Json> {
+  const { password, ...rest } = input.credentials ?? {};
+  const template = { template: DEFAULT_USERNAME_TEMPLATE, type: "BUILT_IN", ...rest.userNameTemplate };
+  if (template.type !== "NONE") validateUsernameTemplate(template.template);
+  const credentials: Json = { ...rest, userNameTemplate: template };
+  if (password?.value !== undefined) credentials.password = { sealed: await seal(env.CREDENTIALS_KEY, password.value) };
+  else if (previous?.password) credentials.password = previous.password;
+  return credentials;
+}
+
+async function customName(db: DB, label: string): Promise<string> {
+  const stem = `provisio_${label.toLowerCase().replace(/[^a-z0-9]+/g, "").slice(0, 40) || "app"}`;
+  return `${stem}_${(await appQueries.countNamesLike(db, stem)) + 1}`;
+}
+
+export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean): Promise<AppRow> {
+  const name = input.name ?? FIXED_NAMES[input.signOnMode];
+  checkSettings(input, name === undefined);
+  const now = new Date();
+  const row: AppRow = {
+    id: newId("0oa"),
+    name: name ?? (await customName(db, input.label)),
+    label: input.label,
+    labelLower: input.label.toLowerCase(),
+    status: activate ? "ACTIVE" : "INACTIVE",
+    signOnMode: input.signOnMode,
+    features: [],
+    settings: input.settings ?? {},
+    credentials: await storedCredentials(env, input),
+    accessibility: input.accessibility ?? { selfService: false },
+    visibility: input.visibility ?? { autoSubmitToolbar: false, hide: { iOS: false, web: false } },
+    profile: input.profile ?? null,
+    created: now,
+    lastUpdated: now,
+  };
+  await appQueries.insertApp(db, row);
+  return row;
+}
+
+/** PUT /apps/{id}: replaces the app; id, name, status, created and lastUpdated are not taken from the body. */
+export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput): Promise<AppRow> {
+  checkSettings(input, app.name !== FIXED_NAMES[input.signOnMode]);
+  const changes: Partial<AppRow> = {
+    label: input.label,
+    labelLower: input.label.toLowerCase(),
+    signOnMode: input.signOnMode,
+    settings: input.settings ?? {},
+    credentials: await storedCredentials(env, input, app.credentials),
+    accessibility: input.accessibility ?? app.accessibility,
+    visibility: input.visibility ?? app.visibility,
+    profile: input.profile ?? null,
+    lastUpdated: new Date(),
+  };
+  return (await appQueries.updateApp(db, app.id, changes)) ?? app;
+}
+
+export async function setAppStatus(db: DB, app: AppRow, status: AppRow["status"]): Promise<void> {
+  if (app.status === status) return;
+  await appQueries.updateApp(db, app.id, { status, lastUpdated: new Date() });
+}
+
+/** Okta deletes only inactive apps; the app's assignments go with it, through its coordinator. */
+export async function deleteApp(env: Env, app: AppRow): Promise<void> {
+  if (app.status !== "INACTIVE") {
+    throw new DomainError("E0000056", "", ["Application must be deactivated before it can be deleted."]);
+  }
+  await appCoordinator(env, app.id).deleteApp();
+}

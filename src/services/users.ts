@@ -1,0 +1,152 @@
+import type { DB } from "../db/client";
+import { groupMembers, users, type UserRow } from "../db/schema";
+import { existingGroupIds } from "../db/queries/groups";
+import * as userQueries from "../db/queries/users";
+import { appIdsForUser } from "../db/queries/app-users";
+import { hashPassword } from "../crypto/password-hash";
+import { DomainError } from "../domain/errors";
+import { newId } from "../domain/ids";
+import { applyLifecycle, statusAfterCreate, type LifecycleOperation } from "../domain/user-lifecycle";
+import { appCoordinator } from "../coordinator/client";
+import type { CreateUserInput, UserChangesInput } from "../wire/user";
+
+type Profile = Record<string, unknown>;
+type Credentials = CreateUserInput["credentials"];
+
+/** login/email/firstName/lastName are kept in columns as well as in the profile (see schema). */
+function profileColumns(profile: Profile) {
+  const text = (value: unknown) => (typeof value === "string" ? value : null);
+  const login = String(profile.login);
+  return {
+    profile,
+    login,
+    loginLower: login.toLowerCase(),
+    email: text(profile.email),
+    firstName: text(profile.firstName),
+    lastName: text(profile.lastName),
+  };
+}
+
+async function credentialColumns(credentials: Credentials, now: Date): Promise<Partial<UserRow>> {
+  const columns: Partial<UserRow> = {};
+  if (credentials?.password) {
+    columns.passwordHash = await hashPassword(credentials.password.value);
+    columns.passwordChanged = now;
+  }
+  if (credentials?.recovery_question) {
+    columns.recoveryQuestion = credentials.recovery_question.question;
+    columns.recoveryAnswerHash = await hashPassword(credentials.recovery_question.answer.toLowerCase());
+  }
+  if (credentials?.provider) {
+    columns.providerType = credentials.provider.type;
+    columns.providerName = credentials.provider.name;
+  }
+  return columns;
+}
+
+async function assertLoginFree(db: DB, login: string, exceptUserId?: string): Promise<void> {
+  const holder = await userQueries.findUserIdByLogin(db, login);
+  if (holder && holder !== exceptUserId) throw loginTaken();
+}
+
+function loginTaken(): DomainError {
+  return DomainError.validation("login", "login: An object with this field already exists in the current organization");
+}
+
+/** D1 reports a lost race on the unique login index as a constraint failure. */
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`);
+}
+
+export async function createUser(db: DB, input: CreateUserInput, activate: boolean): Promise<UserRow> {
+  await assertLoginFree(db, input.profile.login);
+  const groupIds = [...new Set(input.groupIds ?? [])];
+  const found = await existingGroupIds(db, groupIds);
+  const missing = groupIds.filter((id) => !found.has(id));
+  if (missing.length > 0) throw DomainError.validation("groupIds", ...missing.map((id) => `groupIds: group ${id} does not exist`));
+
+  const now = new Date();
+  const credentials = await credentialColumns(input.credentials, now);
+  const status = statusAfterCreate(activate, Boolean(credentials.passwordHash));
+  const row: UserRow = {
+    id: newId("00u"),
+    status,
+    transitioningToStatus: null,
+    ...profileColumns(input.profile),
+    passwordHash: null,
+    recoveryQuestion: null,
+    recoveryAnswerHash: null,
+    providerType: "OKTA",
+    providerName: "OKTA",
+    created: now,
+    activated: status === "STAGED" ? null : now,
+    statusChanged: status === "STAGED" ? null : now,
+    lastLogin: null,
+    lastUpdated: now,
+    passwordChanged: null,
+    ...credentials,
+  };
+  try {
+    // One batch: the user and its first group memberships appear together or not at all.
+    await db.batch([
+      db.insert(users).values(row),
+      ...groupIds.map((groupId) => db.insert(groupMembers).values({ groupId, userId: row.id, created: now })),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw loginTaken();
+    throw error;
+  }
+  return row;
+}
+
+/** POST /users/{id} (partial: given profile keys are merged) and PUT (the profile is replaced). */
+export async function changeUser(db: DB, user: UserRow, input: UserChangesInput, mode: "merge" | "replace"): Promise<UserRow> {
+  const now = new Date();
+  const changes: Partial<UserRow> = { lastUpdated: now, ...(await credentialColumns(input.credentials, now)) };
+  if (input.profile) {
+    const profile = mode === "merge" ? { ...user.profile, ...input.profile } : input.profile;
+    for (const [key, value] of Object.entries(profile)) if (value === undefined) delete profile[key];
+    const columns = profileColumns(profile);
+    if (columns.loginLower !== user.loginLower) await assertLoginFree(db, columns.login, user.id);
+    Object.assign(changes, columns);
+  }
+  try {
+    return (await userQueries.updateUser(db, user.id, changes)) ?? user;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw loginTaken();
+    throw error;
+  }
+}
+
+/**
+ * Applies a lifecycle operation. Deactivation also removes the user from every app, through
+ * each app's coordinator, after the status change so that no new assignment can slip in.
+ */
+export async function changeLifecycle(env: Env, db: DB, user: UserRow, op: LifecycleOperation): Promise<UserRow> {
+  const status = applyLifecycle(op, user.status, Boolean(user.passwordHash));
+  const now = new Date();
+  const changes: Partial<UserRow> = { status, statusChanged: now, lastUpdated: now };
+  if (op === "activate") changes.activated = now;
+  const updated = (await userQueries.updateUser(db, user.id, changes)) ?? user;
+  if (status === "DEPROVISIONED") await removeFromAllApps(env, db, user.id);
+  return updated;
+}
+
+async function removeFromAllApps(env: Env, db: DB, userId: string): Promise<void> {
+  const appIds = await appIdsForUser(db, userId);
+  await Promise.all(appIds.map((appId) => appCoordinator(env, appId).removeUser(userId)));
+}
+
+/**
+ * DELETE /users/{id}: a user that is not yet DEPROVISIONED is deactivated (Okta requires a
+ * second delete to remove it); a DEPROVISIONED user is deleted with its memberships.
+ */
+export async function deleteUser(env: Env, db: DB, user: UserRow): Promise<"deactivated" | "deleted"> {
+  if (user.status !== "DEPROVISIONED") {
+    await changeLifecycle(env, db, user, "deactivate");
+    return "deactivated";
+  }
+  await removeFromAllApps(env, db, user.id);
+  await userQueries.deleteUser(db, user.id);
+  return "deleted";
+}

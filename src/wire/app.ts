@@ -1,0 +1,85 @@
+import { z } from "zod";
+import type { AppRow } from "../db/schema";
+import { href, iso, jsonObject } from "./common";
+
+export const SIGN_ON_MODES = [
+  "AUTO_LOGIN",
+  "BASIC_AUTH",
+  "BOOKMARK",
+  "BROWSER_PLUGIN",
+  "OPENID_CONNECT",
+  "SAML_1_1",
+  "SAML_2_0",
+  "SECURE_PASSWORD_STORE",
+  "WS_FEDERATION",
+] as const;
+
+const CREDENTIAL_SCHEMES = [
+  "ADMIN_SETS_CREDENTIALS",
+  "EDIT_PASSWORD_ONLY",
+  "EDIT_USERNAME_AND_PASSWORD",
+  "EXTERNAL_PASSWORD_SYNC",
+  "SHARED_USERNAME_AND_PASSWORD",
+] as const;
+
+const appCredentialsSchema = z
+  .object({
+    scheme: z.enum(CREDENTIAL_SCHEMES).optional(),
+    userNameTemplate: z
+      .object({
+        template: z.string().min(1).max(1024).optional(),
+        type: z.enum(["NONE", "BUILT_IN", "CUSTOM"]).optional(),
+        userSuffix: z.string().max(255).optional(),
+        pushStatus: z.enum(["PUSH", "DONT_PUSH", "NOT_CONFIGURED"]).optional(),
+      })
+      .optional(),
+    userName: z.string().max(100).optional(),
+    password: z.object({ value: z.string().max(256).optional() }).optional(),
+  })
+  .catchall(z.unknown());
+
+/** Okta's Application body; `id`, `status`, `features`, timestamps and `_links` are read-only. */
+export const applicationSchema = z
+  .object({
+    name: z.string().min(1).max(255).optional(),
+    label: z.string().min(1).max(255),
+    signOnMode: z.enum(SIGN_ON_MODES),
+    settings: jsonObject.optional(),
+    credentials: appCredentialsSchema.optional(),
+    accessibility: jsonObject.optional(),
+    visibility: jsonObject.optional(),
+    profile: jsonObject.nullable().optional(),
+  })
+  .catchall(z.unknown());
+export type ApplicationInput = z.infer<typeof applicationSchema>;
+
+/** Stored credentials keep a sealed password; the API only ever shows that one exists. */
+function publicCredentials(credentials: Record<string, unknown>) {
+  const { password, ...rest } = credentials as { password?: unknown };
+  return password ? { ...rest, password: {} } : rest;
+}
+
+export function appJson(row: AppRow, base: string) {
+  const self = `${base}/api/v1/apps/${row.id}`;
+  const lifecycle = row.status === "ACTIVE" ? "deactivate" : "activate";
+  return {
+    id: row.id,
+    name: row.name,
+    label: row.label,
+    status: row.status,
+    created: iso(row.created),
+    lastUpdated: iso(row.lastUpdated),
+    signOnMode: row.signOnMode,
+    features: row.features,
+    accessibility: row.accessibility,
+    visibility: row.visibility,
+    credentials: publicCredentials(row.credentials),
+    settings: row.settings,
+    ...(row.profile ? { profile: row.profile } : {}),
+    _links: {
+      users: href(`${self}/users`),
+      groups: href(`${self}/groups`),
+      [lifecycle]: href(`${self}/lifecycle/${lifecycle}`, "POST"),
+    },
+  };
+}
