@@ -1,0 +1,38 @@
+// npm start: prepare local secrets and the local D1 database, then serve the API with wrangler dev.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+const port = process.env.PORT ?? "8787";
+const devVars = resolve(".dev.vars");
+
+function ensureDevVars() {
+  const current = existsSync(devVars) ? readFileSync(devVars, "utf8") : "";
+  const missing = [];
+  if (!/^BOOTSTRAP_API_TOKEN=/m.test(current)) missing.push(`BOOTSTRAP_API_TOKEN=${randomBytes(24).toString("base64url")}`);
+  if (!/^CREDENTIALS_KEY=/m.test(current)) missing.push(`CREDENTIALS_KEY=${randomBytes(32).toString("base64")}`);
+  if (missing.length === 0) return false;
+  const header = current ? (current.endsWith("\n") ? "" : "\n") : "# Local development secrets, created by `npm start`. Never commit this file.\n";
+  writeFileSync(devVars, `${current}${header}${missing.join("\n")}\n`, { mode: 0o600 });
+  return true;
+}
+
+function run(command, args) {
+  const result = spawnSync(command, args, { stdio: "inherit", env: { ...process.env, CI: process.env.CI ?? "true" } });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const created = ensureDevVars();
+run("wrangler", ["d1", "migrations", "apply", "DB", "--local"]);
+
+console.log(`
+provisio: serving the Okta-compatible API on http://localhost:${port}
+  API token: BOOTSTRAP_API_TOKEN in ${devVars}${created ? " (just created)" : ""}
+  try:       curl -H "Authorization: SSWS $(grep ^BOOTSTRAP_API_TOKEN= .dev.vars | cut -d= -f2-)" http://localhost:${port}/api/v1/users
+  cron:      curl "http://localhost:${port}/__scheduled?cron=*+*+*+*+*"
+`);
+
+const dev = spawn("wrangler", ["dev", "--test-scheduled", "--port", port], { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code) => process.exit(code ?? 0));

@@ -1,0 +1,99 @@
+import okta from "@okta/okta-sdk-nodejs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SDK_TOKEN, startLocalWorker, type LocalWorker } from "./local-worker";
+
+// The official Okta Node SDK, unmodified, against provisio running under wrangler's local runtime.
+let worker: LocalWorker;
+let client: InstanceType<typeof okta.Client>;
+
+beforeAll(async () => {
+  worker = await startLocalWorker();
+  // A trailing slash, as Okta's README writes orgUrl: the SDK then sends "//api/v1/...".
+  client = new okta.Client({ orgUrl: `${worker.url}/`, token: SDK_TOKEN });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+});
+
+// The SDK's collections yield `T | null`; a null never arrives before the end of a list.
+async function collect<T>(collection: AsyncIterable<T | null>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of collection) if (item !== null) items.push(item);
+  return items;
+}
+
+describe("Okta Node SDK against provisio", () => {
+  it("creates users, a group and an app, then assigns, pages, reads, updates and unassigns", async () => {
+    const stamp = Date.now();
+    const users = [];
+    for (let i = 0; i < 5; i++) {
+      const login = `sdk.user${i}.${stamp}@example.com`;
+      const user = await client.userApi.createUser({
+        body: { profile: { firstName: `Sdk${i}`, lastName: "Tester", email: login, login } },
+        activate: true,
+      });
+      expect(user.id).toMatch(/^00u/);
+      expect(user.status).toBe("PROVISIONED");
+      expect(user.created).toBeInstanceOf(Date);
+      users.push(user);
+    }
+
+    const group = await client.groupApi.createGroup({ group: { profile: { name: `SDK Group ${stamp}`, description: "made by the SDK" } } });
+    expect(group.id).toMatch(/^00g/);
+    await client.groupApi.assignUserToGroup({ groupId: group.id!, userId: users[0].id! });
+    const members = await collect(await client.groupApi.listGroupUsers({ groupId: group.id!, limit: 200 }));
+    expect(members.map((u) => u.id)).toEqual([users[0].id]);
+
+    const app = await client.applicationApi.createApplication({
+      application: {
+        name: "bookmark",
+        label: `SDK Bookmark ${stamp}`,
+        signOnMode: "BOOKMARK",
+        settings: { app: { url: "https://example.com/bookmark.html", requestIntegration: false } },
+      } as never,
+    });
+    expect(app.id).toMatch(/^0oa/);
+    expect(app.signOnMode).toBe("BOOKMARK");
+
+    for (const user of users) {
+      const appUser = await client.applicationApi.assignUserToApplication({
+        appId: app.id!,
+        appUser: { id: user.id!, scope: "USER", credentials: { userName: user.profile!.login }, profile: { team: "sdk" } },
+      });
+      expect(appUser.id).toBe(user.id);
+      expect(appUser.scope).toBe("USER");
+      expect(appUser.status).toBe("ACTIVE");
+    }
+
+    // limit=2 over 5 users: the SDK follows three next links (2 + 2 + 1), with expand kept.
+    const listed = await collect(await client.applicationApi.listApplicationUsers({ appId: app.id!, limit: 2, expand: "user" }));
+    expect(listed.map((u) => u.id)).toEqual(users.map((u) => u.id));
+    for (const appUser of listed) expect((appUser._embedded as { user: { id: string } }).user.id).toBe(appUser.id);
+
+    const fetched = await client.applicationApi.getApplicationUser({ appId: app.id!, userId: users[1].id! });
+    expect(fetched.credentials?.userName).toBe(users[1].profile!.login);
+    expect(fetched.profile).toEqual({ team: "sdk" });
+    expect(fetched.lastUpdated).toBeInstanceOf(Date);
+
+    const updated = await client.applicationApi.updateApplicationUser({
+      appId: app.id!,
+      userId: users[1].id!,
+      appUser: { credentials: { userName: "renamed.by.sdk" }, profile: { team: "platform" } },
+    });
+    expect(updated.credentials?.userName).toBe("renamed.by.sdk");
+    expect(updated.profile).toEqual({ team: "platform" });
+
+    await client.applicationApi.unassignUserFromApplication({ appId: app.id!, userId: users[1].id! });
+    const after = await collect(await client.applicationApi.listApplicationUsers({ appId: app.id!, limit: 500 }));
+    expect(after.map((u) => u.id)).toEqual(users.filter((_, i) => i !== 1).map((u) => u.id));
+  });
+
+  it("surfaces provisio's errors as OktaApiError with Okta's codes", async () => {
+    const error = await client.applicationApi.getApplicationUser({ appId: "0oanotthere", userId: "00unobody" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 404, errorCode: "E0000007" });
+    const bad = new okta.Client({ orgUrl: worker.url, token: "wrong-token" });
+    const unauthorized = await bad.userApi.getUser({ userId: "anyone" }).catch((e: unknown) => e);
+    expect(unauthorized).toMatchObject({ status: 401, errorCode: "E0000011" });
+  });
+});
