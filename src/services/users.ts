@@ -1,5 +1,5 @@
 import type { DB } from "../db/client";
-import { groupMembers, users, type UserRow } from "../db/schema";
+import type { UserRow } from "../db/schema";
 import { existingGroupIds } from "../db/queries/groups";
 import * as userQueries from "../db/queries/users";
 import { appIdsForUser } from "../db/queries/app-users";
@@ -87,11 +87,7 @@ export async function createUser(db: DB, input: CreateUserInput, activate: boole
     ...credentials,
   };
   try {
-    // One batch: the user and its first group memberships appear together or not at all.
-    await db.batch([
-      db.insert(users).values(row),
-      ...groupIds.map((groupId) => db.insert(groupMembers).values({ groupId, userId: row.id, created: now })),
-    ]);
+    await userQueries.insertUserWithGroups(db, row, groupIds);
   } catch (error) {
     if (isUniqueViolation(error)) throw loginTaken();
     throw error;

@@ -72,3 +72,33 @@ export async function groupsOfUser(db: DB, userId: string): Promise<GroupRow[]> 
     .orderBy(asc(groups.id));
   return rows.map((row) => row.group);
 }
+
+export async function insertGroup(db: DB, row: GroupRow): Promise<void> {
+  await db.insert(groups).values(row);
+}
+
+export async function updateGroup(db: DB, id: string, changes: Partial<GroupRow>): Promise<GroupRow | undefined> {
+  const [row] = await db.update(groups).set(changes).where(eq(groups.id, id)).returning();
+  return row;
+}
+
+/** Memberships go with the group (ON DELETE CASCADE). */
+export async function deleteGroup(db: DB, id: string): Promise<void> {
+  await db.delete(groups).where(eq(groups.id, id));
+}
+
+/** Adds a membership and stamps the group, atomically (one batch). */
+export async function addMembership(db: DB, groupId: string, userId: string, now: Date): Promise<void> {
+  await db.batch([
+    db.insert(groupMembers).values({ groupId, userId, created: now }).onConflictDoNothing(),
+    db.update(groups).set({ lastMembershipUpdated: now }).where(eq(groups.id, groupId)),
+  ]);
+}
+
+/** Removes a membership and stamps the group, atomically (one batch). */
+export async function removeMembership(db: DB, groupId: string, userId: string, now: Date): Promise<void> {
+  await db.batch([
+    db.delete(groupMembers).where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, userId))),
+    db.update(groups).set({ lastMembershipUpdated: now }).where(eq(groups.id, groupId)),
+  ]);
+}

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, like, ne, sql, type SQL } from "drizzle-orm";
 import type { DB } from "../client";
-import { users, type UserRow } from "../schema";
+import { groupMembers, users, type UserRow } from "../schema";
 import { escapeLike, startsWithAny } from "./expression-sql";
 
 export async function getUser(db: DB, id: string): Promise<UserRow | undefined> {
@@ -47,6 +47,14 @@ export async function listUsers(db: DB, query: UserListQuery): Promise<UserRow[]
 }
 
 
+
+/** One batch: the user and its first group memberships appear together or not at all. */
+export async function insertUserWithGroups(db: DB, row: UserRow, groupIds: string[]): Promise<void> {
+  await db.batch([
+    db.insert(users).values(row),
+    ...groupIds.map((groupId) => db.insert(groupMembers).values({ groupId, userId: row.id, created: row.created })),
+  ]);
+}
 
 export async function updateUser(db: DB, id: string, changes: Partial<UserRow>): Promise<UserRow | undefined> {
   const [row] = await db.update(users).set(changes).where(eq(users.id, id)).returning();
