@@ -47,6 +47,16 @@ export function setLinkHeaders(c: Context<AppEnv>, nextCursor: string | null): v
   }
 }
 
+/**
+ * Trims a `limit + 1` query result to one page, sets the Link headers for it and returns the
+ * page's rows. `sortKey` gives the keyset position of a row (what the next page seeks after).
+ */
+export function respondWithPage<T>(c: Context<AppEnv>, rows: T[], limit: number, sortKey: (row: T) => (string | number)[]): T[] {
+  const page = toPage(rows, limit, sortKey);
+  setLinkHeaders(c, page.nextCursor);
+  return page.items;
+}
+
 /** The absolute base for `_links` hrefs: the origin the client called. */
 export function baseUrl(c: Context<AppEnv>): string {
   return new URL(c.req.url).origin;

@@ -9,7 +9,7 @@ import { DomainError } from "../domain/errors";
 import { APP_USER_SCOPES } from "../domain/app-user-states";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
-import { baseUrl, limitParam, setLinkHeaders, toPage } from "../http/pagination";
+import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
 import { appUserJson, assignAppUserSchema, updateAppUserSchema } from "../wire/app-user";
@@ -46,10 +46,9 @@ export const appUsersRoutes = new Hono<AppEnv>()
       afterUserId: afterId(query.after),
       limit: query.limit,
     });
-    const page = toPage(rows, query.limit, (row) => [row.appUser.userId]);
-    setLinkHeaders(c, page.nextCursor);
+    const items = respondWithPage(c, rows, query.limit, (row) => [row.appUser.userId]);
     const base = baseUrl(c);
-    return c.json(page.items.map((row) => appUserJson(row.appUser, base, query.expand ? row.user : undefined)));
+    return c.json(items.map((row) => appUserJson(row.appUser, base, query.expand ? row.user : undefined)));
   })
   .post("/:appId/users", requireScope("okta.apps.manage"), jsonBody(assignAppUserSchema, "assignment"), async (c) => {
     const { appId } = c.req.param();

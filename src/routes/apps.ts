@@ -7,7 +7,7 @@ import { appColumns, appFilterRules } from "../db/queries/search-rules";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
-import { baseUrl, limitParam, setLinkHeaders, toPage } from "../http/pagination";
+import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
 import { createApp, deleteApp, replaceApp, setAppStatus } from "../services/apps";
@@ -46,10 +46,9 @@ export const appsRoutes = new Hono<AppEnv>()
     const query = c.req.valid("query");
     const where = whereFrom(query.filter, "filter", appFilterRules, appColumns);
     const rows = await listApps(c.get("db"), { q: query.q, where, afterId: afterId(query.after), limit: query.limit });
-    const page = toPage(rows, query.limit, (row) => [row.id]);
-    setLinkHeaders(c, page.nextCursor);
+    const items = respondWithPage(c, rows, query.limit, (row) => [row.id]);
     const base = baseUrl(c);
-    return c.json(page.items.map((app) => appJson(app, base)));
+    return c.json(items.map((app) => appJson(app, base)));
   })
   .get("/:appId", requireScope("okta.apps.read"), async (c) => {
     return c.json(appJson(await requireApp(c.get("db"), c.req.param("appId")), baseUrl(c)));

@@ -8,7 +8,7 @@ import { groupColumns, groupFilterRules, groupSearchRules } from "../db/queries/
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
-import { baseUrl, limitParam, setLinkHeaders, toPage } from "../http/pagination";
+import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, oneOfFilterOrSearch, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
 import { addMember, createGroup, deleteGroup, removeMember, replaceGroupProfile } from "../services/groups";
@@ -54,13 +54,12 @@ export const groupsRoutes = new Hono<AppEnv>()
       whereFrom(query.filter, "filter", groupFilterRules, groupColumns) ??
       whereFrom(query.search, "search", groupSearchRules, groupColumns);
     const rows = await listGroups(db, { q: query.q, where, afterId: afterId(query.after), limit: query.limit });
-    const page = toPage(rows, query.limit, (row) => [row.id]);
-    setLinkHeaders(c, page.nextCursor);
+    const items = respondWithPage(c, rows, query.limit, (row) => [row.id]);
     const base = baseUrl(c);
-    const items = await Promise.all(
-      page.items.map(async (group) => groupJson(group, base, query.expand ? await statsOf(db, group) : undefined)),
+    const body = await Promise.all(
+      items.map(async (group) => groupJson(group, base, query.expand ? await statsOf(db, group) : undefined)),
     );
-    return c.json(items);
+    return c.json(body);
   })
   .get("/:groupId", requireScope("okta.groups.read"), queryParams(z.object({ expand: z.enum(["stats"]).optional() })), async (c) => {
     const db = c.get("db");
@@ -87,10 +86,9 @@ export const groupsRoutes = new Hono<AppEnv>()
       const group = await requireGroup(db, c.req.param("groupId"));
       const { after, limit } = c.req.valid("query");
       const rows = await listGroupMembers(db, group.id, afterId(after), limit);
-      const page = toPage(rows, limit, (row) => [row.id]);
-      setLinkHeaders(c, page.nextCursor);
+      const items = respondWithPage(c, rows, limit, (row) => [row.id]);
       const base = baseUrl(c);
-      return c.json(page.items.map((user) => userJson(user, base, { inCollection: true })));
+      return c.json(items.map((user) => userJson(user, base, { inCollection: true })));
     },
   )
   .put("/:groupId/users/:userId", requireScope("okta.groups.manage"), async (c) => {

@@ -8,7 +8,7 @@ import { userColumns, userFilterRules, userSearchRules } from "../db/queries/sea
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
-import { baseUrl, limitParam, setLinkHeaders, toPage } from "../http/pagination";
+import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, oneOfFilterOrSearch, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
 import { changeLifecycle, changeUser, createUser, deleteUser } from "../services/users";
@@ -60,10 +60,9 @@ export const usersRoutes = new Hono<AppEnv>()
       afterId: afterId(query.after),
       limit,
     });
-    const page = toPage(rows, limit, (row) => [row.id]);
-    setLinkHeaders(c, page.nextCursor);
+    const items = respondWithPage(c, rows, limit, (row) => [row.id]);
     const base = baseUrl(c);
-    return c.json(page.items.map((row) => userJson(row, base, { inCollection: true })));
+    return c.json(items.map((row) => userJson(row, base, { inCollection: true })));
   })
   .get("/:idOrLogin", requireScope("okta.users.read"), async (c) => {
     return c.json(userJson(await requireUser(c.get("db"), c.req.param("idOrLogin")), baseUrl(c)));

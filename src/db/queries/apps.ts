@@ -1,5 +1,6 @@
-import { and, asc, count, eq, gt, sql, type SQL } from "drizzle-orm";
+import { count, eq, sql, type SQL } from "drizzle-orm";
 import type { DB } from "../client";
+import { keysetPage } from "./keyset";
 import { apps, type AppRow } from "../schema";
 import { escapeLike, startsWithAny } from "./expression-sql";
 
@@ -17,13 +18,7 @@ export interface AppListQuery {
 export async function listApps(db: DB, query: AppListQuery): Promise<AppRow[]> {
   const conditions: (SQL | undefined)[] = [query.where];
   if (query.q) conditions.push(startsWithAny(query.q, [apps.name, apps.label]));
-  if (query.afterId) conditions.push(gt(apps.id, query.afterId));
-  return db
-    .select()
-    .from(apps)
-    .where(and(...conditions))
-    .orderBy(asc(apps.id))
-    .limit(query.limit + 1);
+  return keysetPage(db, apps, apps.id, conditions, query.afterId, query.limit);
 }
 
 /** Names already taken by generated custom-app names with this stem (stem_1, stem_2, ...). */

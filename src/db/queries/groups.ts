@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, inArray, type SQL } from "drizzle-orm";
 import type { DB } from "../client";
+import { keysetPage } from "./keyset";
 import { groupMembers, groups, users, type GroupRow, type UserRow } from "../schema";
 import { startsWithAny } from "./expression-sql";
 
@@ -28,13 +29,7 @@ export interface GroupListQuery {
 export async function listGroups(db: DB, query: GroupListQuery): Promise<GroupRow[]> {
   const conditions: (SQL | undefined)[] = [query.where];
   if (query.q) conditions.push(startsWithAny(query.q, [groups.name]));
-  if (query.afterId) conditions.push(gt(groups.id, query.afterId));
-  return db
-    .select()
-    .from(groups)
-    .where(and(...conditions))
-    .orderBy(asc(groups.id))
-    .limit(query.limit + 1);
+  return keysetPage(db, groups, groups.id, conditions, query.afterId, query.limit);
 }
 
 export async function listGroupMembers(db: DB, groupId: string, afterUserId: string | undefined, limit: number): Promise<UserRow[]> {

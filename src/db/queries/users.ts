@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, like, ne, sql, type SQL } from "drizzle-orm";
+import { eq, like, ne, sql, type SQL } from "drizzle-orm";
 import type { DB } from "../client";
+import { keysetPage } from "./keyset";
 import { groupMembers, users, type UserRow } from "../schema";
 import { escapeLike, startsWithAny } from "./expression-sql";
 
@@ -37,13 +38,7 @@ export async function listUsers(db: DB, query: UserListQuery): Promise<UserRow[]
   // Okta omits DEPROVISIONED users unless the caller filters or searches.
   if (!query.includeDeprovisioned) conditions.push(ne(users.status, "DEPROVISIONED"));
   if (query.q) conditions.push(startsWithAny(query.q, [users.firstName, users.lastName, users.email]));
-  if (query.afterId) conditions.push(gt(users.id, query.afterId));
-  return db
-    .select()
-    .from(users)
-    .where(and(...conditions))
-    .orderBy(asc(users.id))
-    .limit(query.limit + 1);
+  return keysetPage(db, users, users.id, conditions, query.afterId, query.limit);
 }
 
 
