@@ -6,6 +6,7 @@ import { normalizedPath } from "./http/normalize-path";
 import { notFoundHandler } from "./http/not-found";
 import { requestId } from "./http/request-id";
 import { jsonBodyGuard } from "./http/validation";
+import { appGroupsRoutes } from "./routes/app-groups";
 import { appUsersRoutes } from "./routes/app-users";
 import { appsRoutes } from "./routes/apps";
 import { groupsRoutes } from "./routes/groups";
@@ -21,6 +22,7 @@ app.route("/api/v1/users", usersRoutes);
 app.route("/api/v1/groups", groupsRoutes);
 app.route("/api/v1/apps", appsRoutes);
 app.route("/api/v1/apps", appUsersRoutes);
+app.route("/api/v1/apps", appGroupsRoutes);
 
 app.notFound(notFoundHandler(app));
 app.onError(handleError);

@@ -3,6 +3,17 @@ import type { AppUserScope } from "../domain/app-user-states";
 import { DomainError } from "../domain/errors";
 import { isInactiveForApps } from "../domain/user-lifecycle";
 import { DEFAULT_USERNAME_TEMPLATE, renderUsername } from "../domain/username-template";
+import {
+  baselineProfile,
+  composeProfile,
+  mappedDefaults,
+  overridesFrom,
+  sameJson,
+  type CompiledMapping,
+  type GroupGrant,
+} from "./effective-profile";
+
+type Json = Record<string, unknown>;
 
 export interface AppUserCredentialsInput {
   userName?: string;
@@ -13,7 +24,7 @@ export interface AssignInput {
   id: string;
   scope?: AppUserScope;
   credentials?: AppUserCredentialsInput;
-  profile?: Record<string, unknown>;
+  profile?: Json;
 }
 
 export type UpdateInput = Omit<AssignInput, "id">;
@@ -21,8 +32,23 @@ export type UpdateInput = Omit<AssignInput, "id">;
 /** An app-user row as the rules decide it; the password travels separately to be sealed. */
 export type AppUserDraft = Omit<AppUserRow, "passwordCiphertext"> & { newPassword: string | null };
 
+/** Everything the rules need to decide one user's assignment in one app. */
+export interface AssignmentContext {
+  app: AppRow;
+  user: UserRow;
+  existing: AppUserRow | undefined;
+  /** The app's group assignments that contain the user. */
+  grants: GroupGrant[];
+  mapping: CompiledMapping;
+  now: Date;
+}
+
+export type Decision = { kind: "upsert"; draft: AppUserDraft } | { kind: "delete" } | { kind: "none" };
+
 // Sign-on modes whose users hold their own app password (Okta's password-vaulting schemes).
 const PASSWORD_SIGN_ON_MODES = new Set(["AUTO_LOGIN", "BASIC_AUTH", "BROWSER_PLUGIN", "SECURE_PASSWORD_STORE"]);
+
+export const GROUP_GRANT_CAUSE = "The application cannot be unassigned from the user while their group memberships grant them access";
 
 export function requireApp(app: AppRow | undefined, appId: string): AppRow {
   if (!app) throw DomainError.notFound(appId, "AppInstance");
@@ -36,9 +62,9 @@ export function requireAssignableUser(user: UserRow | undefined, userId: string)
   return user;
 }
 
-export function requireAppUser(appUser: AppUserRow | undefined, appId: string, userId: string): AppUserRow {
-  if (!appUser) throw DomainError.notFound(`${appId}/${userId}`, "AppUser");
-  return appUser;
+function requireAppUser(ctx: AssignmentContext): AppUserRow {
+  if (!ctx.existing) throw DomainError.notFound(`${ctx.app.id}/${ctx.user.id}`, "AppUser");
+  return ctx.existing;
 }
 
 /**
@@ -58,14 +84,15 @@ export function checkCredentials(app: AppRow, credentials: AppUserCredentialsInp
 }
 
 /**
- * Until group assignments exist a user can only hold a direct grant, so `scope: GROUP` has
- * nothing to return the assignment to.
+ * The scope an assignment ends up with. USER is a direct grant ("Administrator overrides
+ * group"); GROUP hands the assignment to group control, which needs a group that grants it.
  */
-function resolveScope(requested: AppUserScope | undefined): AppUserScope {
-  if (requested === "GROUP") {
-    throw DomainError.validation("scope", "scope: GROUP requires a group assignment that grants this app to the user");
+function resolveScope(ctx: AssignmentContext, requested: AppUserScope | undefined, fallback: AppUserScope): AppUserScope {
+  const scope = requested ?? fallback;
+  if (scope === "GROUP" && ctx.grants.length === 0) {
+    throw DomainError.validation("scope", "scope: GROUP requires a group assignment of this app that contains the user");
   }
-  return "USER";
+  return scope;
 }
 
 function userNameFor(app: AppRow, user: UserRow): string | null {
@@ -74,49 +101,109 @@ function userNameFor(app: AppRow, user: UserRow): string | null {
   return renderUsername(template?.template ?? DEFAULT_USERNAME_TEMPLATE, user.profile);
 }
 
-/** A direct assignment (POST /apps/{appId}/users); re-assigning keeps the row and applies changes. */
-export function planAssign(app: AppRow, user: UserRow, existing: AppUserRow | undefined, input: AssignInput, now: Date): AppUserDraft {
-  checkCredentials(app, input.credentials);
-  const scope = resolveScope(input.scope);
-  if (existing) return applyChanges(existing, { ...input, scope }, now);
-  const password = input.credentials?.password?.value ?? null;
+function baselineFor(ctx: AssignmentContext, scope: AppUserScope): Json {
+  return baselineProfile(mappedDefaults(ctx.mapping, ctx.user.profile), ctx.grants, scope === "GROUP");
+}
+
+function newRow(ctx: AssignmentContext, scope: AppUserScope, overrides: Json): AppUserDraft {
   return {
-    appId: app.id,
-    userId: user.id,
+    appId: ctx.app.id,
+    userId: ctx.user.id,
     scope,
     // Without provisioning an assignment is SSO-only: ACTIVE and not synced (Okta §2.2).
     status: "ACTIVE",
     syncState: "DISABLED",
     externalId: null,
-    userName: input.credentials?.userName ?? userNameFor(app, user),
-    profile: input.profile ?? {},
-    created: now,
-    lastUpdated: now,
-    statusChanged: now,
-    passwordChanged: password === null ? null : now,
+    userName: userNameFor(ctx.app, ctx.user),
+    profile: composeProfile(baselineFor(ctx, scope), overrides),
+    overrides,
+    created: ctx.now,
+    lastUpdated: ctx.now,
+    statusChanged: ctx.now,
+    passwordChanged: null,
     lastSync: null,
-    newPassword: password,
+    newPassword: null,
   };
 }
 
-/** POST /apps/{appId}/users/{userId}: credentials merge, a given profile replaces the old one. */
-export function planUpdate(app: AppRow, user: UserRow, existing: AppUserRow, input: UpdateInput, now: Date): AppUserDraft {
-  requireAssignableUser(user, user.id);
-  checkCredentials(app, input.credentials);
-  const scope = input.scope === undefined ? existing.scope : resolveScope(input.scope);
-  return applyChanges(existing, { ...input, scope }, now);
+/** A planned row and whether it differs from what is stored (nothing is written when not). */
+export interface Plan {
+  draft: AppUserDraft;
+  changed: boolean;
 }
 
-function applyChanges(existing: AppUserRow, input: UpdateInput & { scope: AppUserScope }, now: Date): AppUserDraft {
+function withChanges(ctx: AssignmentContext, existing: AppUserRow, scope: AppUserScope, overrides: Json, input: UpdateInput): Plan {
   const { passwordCiphertext: _sealed, ...row } = existing;
   const password = input.credentials?.password?.value ?? null;
-  return {
+  const next = {
     ...row,
-    scope: input.scope,
+    scope,
     userName: input.credentials?.userName ?? existing.userName,
-    profile: input.profile ?? existing.profile,
-    lastUpdated: now,
-    passwordChanged: password === null ? existing.passwordChanged : now,
+    overrides,
+    profile: composeProfile(baselineFor(ctx, scope), overrides),
+    passwordChanged: password === null ? existing.passwordChanged : ctx.now,
     newPassword: password,
   };
+  const changed =
+    password !== null ||
+    next.scope !== row.scope ||
+    next.userName !== row.userName ||
+    !sameJson(next.profile, row.profile) ||
+    !sameJson(next.overrides, row.overrides);
+  // lastUpdated moves only when something visible changed.
+  return { draft: { ...next, lastUpdated: changed ? ctx.now : row.lastUpdated }, changed };
+}
+
+/** POST /apps/{appId}/users: a direct assignment; re-assigning keeps the row and applies changes. */
+export function planAssign(ctx: AssignmentContext, input: AssignInput): Plan {
+  requireAssignableUser(ctx.user, ctx.user.id);
+  checkCredentials(ctx.app, input.credentials);
+  const scope = resolveScope(ctx, input.scope, "USER");
+  const overrides = input.profile ? overridesFrom(input.profile, baselineFor(ctx, scope)) : (ctx.existing?.overrides ?? {});
+  if (ctx.existing) return withChanges(ctx, ctx.existing, scope, overrides, input);
+  const row = newRow(ctx, scope, overrides);
+  const password = input.credentials?.password?.value ?? null;
+  const draft = {
+    ...row,
+    userName: input.credentials?.userName ?? row.userName,
+    passwordChanged: password === null ? null : ctx.now,
+    newPassword: password,
+  };
+  return { draft, changed: true };
+}
+
+/** POST /apps/{appId}/users/{userId}: credentials merge, a posted profile sets the overrides. */
+export function planUpdate(ctx: AssignmentContext, input: UpdateInput): Plan {
+  const existing = requireAppUser(ctx);
+  requireAssignableUser(ctx.user, ctx.user.id);
+  checkCredentials(ctx.app, input.credentials);
+  const scope = resolveScope(ctx, input.scope, existing.scope);
+  const overrides = input.profile ? overridesFrom(input.profile, baselineFor(ctx, scope)) : existing.overrides;
+  return withChanges(ctx, existing, scope, overrides, input);
+}
+
+/**
+ * DELETE /apps/{appId}/users/{userId}. A user only granted by groups cannot be unassigned
+ * (Okta's 403 E0000046); a user granted directly and by groups loses only the direct grant.
+ */
+export function planUnassign(ctx: AssignmentContext): { kind: "delete" } | { kind: "retain-by-group"; plan: Plan } {
+  const existing = requireAppUser(ctx);
+  if (ctx.grants.length === 0) return { kind: "delete" };
+  if (existing.scope === "GROUP") throw new DomainError("E0000046", "", [GROUP_GRANT_CAUSE]);
+  return { kind: "retain-by-group", plan: withChanges(ctx, existing, "GROUP", existing.overrides, {}) };
+}
+
+/**
+ * What a user's assignment should be after something around it changed (a group assigned or
+ * unassigned, a membership, the user's profile, the mapping): created when a group grants the
+ * app, removed when nothing grants it any more, else recomputed. Writes nothing when unchanged.
+ */
+export function reconcile(ctx: AssignmentContext): Decision {
+  const { existing } = ctx;
+  const inactive = isInactiveForApps(ctx.user.status);
+  const direct = existing?.scope === "USER";
+  if (inactive || (!direct && ctx.grants.length === 0)) return existing ? { kind: "delete" } : { kind: "none" };
+  if (!existing) return { kind: "upsert", draft: newRow(ctx, "GROUP", {}) };
+  const plan = withChanges(ctx, existing, existing.scope, existing.overrides, {});
+  return plan.changed ? { kind: "upsert", draft: plan.draft } : { kind: "none" };
 }

@@ -1,6 +1,8 @@
 import type { AssignInput, UpdateInput } from "../assignments/app-user-rules";
-import type { AppUserRow } from "../db/schema";
+import type { GroupAssignmentChange, JsonPatchOperation } from "../assignments/group-assignment-patch";
+import type { AppGroupRow, AppUserRow } from "../db/schema";
 import { unwrap, type Result } from "../domain/errors";
+import type { UnassignOutcome } from "./app-coordinator";
 
 /**
  * The Worker's side of an app's coordinator: typed calls that return the value or throw the
@@ -13,8 +15,19 @@ export function appCoordinator(env: Env, appId: string) {
   return {
     assignUser: (input: AssignInput) => settle<AppUserRow>(stub.assignUser(appId, input)),
     updateUser: (userId: string, input: UpdateInput) => settle<AppUserRow>(stub.updateUser(appId, userId, input)),
-    unassignUser: (userId: string) => settle<null>(stub.unassignUser(appId, userId)),
-    removeUser: (userId: string) => settle<null>(stub.removeUser(appId, userId)),
+    unassignUser: (userId: string) => settle<UnassignOutcome>(stub.unassignUser(appId, userId)),
+    reconcileUser: (userId: string) => settle<null>(stub.reconcileUser(appId, userId)),
+    assignGroup: (groupId: string, change: GroupAssignmentChange | { patch: JsonPatchOperation[] }) =>
+      settle<AppGroupRow>(stub.assignGroup(appId, groupId, change)),
+    unassignGroup: (groupId: string) => settle<null>(stub.unassignGroup(appId, groupId)),
+    groupDeleted: () => settle<null>(stub.groupDeleted(appId)),
+    reconcileAll: (reason: string) => settle<null>(stub.reconcileAll(appId, reason)),
+    operations: () => stub.operations(),
     deleteApp: () => settle<null>(stub.deleteApp(appId)),
   };
+}
+
+/** Asks each app's coordinator to re-check one user (membership, profile or status changed). */
+export async function reconcileUserInApps(env: Env, appIds: Iterable<string>, userId: string): Promise<void> {
+  await Promise.all([...new Set(appIds)].map((appId) => appCoordinator(env, appId).reconcileUser(userId)));
 }

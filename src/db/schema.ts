@@ -109,7 +109,11 @@ export const appUsers = sqliteTable(
     userName: text(),
     // AES-GCM ciphertext (see src/crypto/secret-box.ts); never returned by the API.
     passwordCiphertext: text(),
+    // The effective profile (mapped defaults, then the top group's profile for GROUP scope,
+    // then overrides), kept materialized so reads need no evaluation.
     profile: text({ mode: "json" }).$type<Json>().notNull(),
+    // Values set for this user that differ from the computed default; null-free.
+    overrides: text({ mode: "json" }).$type<Json>().notNull().default(sql`'{}'`),
     created: createdAt(),
     lastUpdated: timestamp("last_updated").notNull(),
     statusChanged: timestamp("status_changed"),
@@ -119,7 +123,57 @@ export const appUsers = sqliteTable(
   (t) => [primaryKey({ columns: [t.appId, t.userId] }), index("app_users_user_idx").on(t.userId)],
 );
 
+export const appGroups = sqliteTable(
+  "app_groups",
+  {
+    appId: text()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    groupId: text()
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    // Dense 0..n-1 per app, 0 first; kept unique by the app's coordinator.
+    priority: integer().notNull(),
+    profile: text({ mode: "json" }).$type<Json>().notNull(),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.appId, t.groupId] }),
+    index("app_groups_app_priority_idx").on(t.appId, t.priority),
+    index("app_groups_group_idx").on(t.groupId),
+  ],
+);
+
+/** Custom app-user attributes (the `custom` definitions of the app user schema). */
+export const appUserSchemas = sqliteTable("app_user_schemas", {
+  appId: text()
+    .primaryKey()
+    .references(() => apps.id, { onDelete: "cascade" }),
+  custom: text({ mode: "json" }).$type<Record<string, Json>>().notNull(),
+  created: createdAt(),
+  lastUpdated: timestamp("last_updated").notNull(),
+});
+
+/** The Okta user -> app user profile mapping of an app: target attribute -> {expression, pushStatus}. */
+export const profileMappings = sqliteTable(
+  "profile_mappings",
+  {
+    id: text().primaryKey(),
+    appId: text()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    properties: text({ mode: "json" }).$type<Record<string, { expression: string; pushStatus: "PUSH" | "DONT_PUSH" }>>().notNull(),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+  },
+  (t) => [uniqueIndex("profile_mappings_app_idx").on(t.appId)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
 export type AppRow = typeof apps.$inferSelect;
 export type AppUserRow = typeof appUsers.$inferSelect;
+export type AppGroupRow = typeof appGroups.$inferSelect;
+export type AppUserSchemaRow = typeof appUserSchemas.$inferSelect;
+export type ProfileMappingRow = typeof profileMappings.$inferSelect;

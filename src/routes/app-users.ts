@@ -76,7 +76,12 @@ export const appUsersRoutes = new Hono<AppEnv>()
     queryParams(z.object({ sendEmail: booleanParam(false) })),
     async (c) => {
       const { appId, userId } = c.req.param();
-      await appCoordinator(c.env, appId).unassignUser(userId);
+      const outcome = await appCoordinator(c.env, appId).unassignUser(userId);
+      if (!outcome.removed) {
+        // The direct grant is gone but a group still grants the app: the user stays, as GROUP.
+        console.log(JSON.stringify({ requestId: c.get("requestId"), event: "app_user.direct_grant_removed", appId, userId, retainedBy: "GROUP" }));
+        c.header("X-Provisio-Assignment-Retained-By", "GROUP");
+      }
       return c.body(null, 204);
     },
   );

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { DB } from "../db/client";
 import type { GroupRow, UserRow } from "../db/schema";
 import { countMembers, getGroup, listGroupMembers, listGroups } from "../db/queries/groups";
+import { appIdsOfGroup, listAppsOfGroup } from "../db/queries/app-groups";
 import { getUser } from "../db/queries/users";
 import { groupColumns, groupFilterRules, groupSearchRules } from "../db/queries/search-rules";
 import { DomainError } from "../domain/errors";
@@ -13,6 +14,7 @@ import { afterId, oneOfFilterOrSearch, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
 import { addMember, createGroup, deleteGroup, removeMember, replaceGroupProfile } from "../services/groups";
 import { groupBodySchema, groupJson, type GroupStats } from "../wire/group";
+import { appJson } from "../wire/app";
 import { userJson } from "../wire/user";
 
 const listQuery = z.object({
@@ -37,8 +39,9 @@ async function requireUser(db: DB, id: string): Promise<UserRow> {
 }
 
 async function statsOf(db: DB, group: GroupRow): Promise<GroupStats> {
-  // App and push counts arrive with group assignments and Group Push.
-  return { usersCount: await countMembers(db, group.id), appsCount: 0, groupPushMappingsCount: 0, hasAdminPrivilege: false };
+  const [usersCount, appIds] = await Promise.all([countMembers(db, group.id), appIdsOfGroup(db, group.id)]);
+  // Push mapping counts arrive with Group Push.
+  return { usersCount, appsCount: appIds.length, groupPushMappingsCount: 0, hasAdminPrivilege: false };
 }
 
 export const groupsRoutes = new Hono<AppEnv>()
@@ -74,7 +77,7 @@ export const groupsRoutes = new Hono<AppEnv>()
   })
   .delete("/:groupId", requireScope("okta.groups.manage"), async (c) => {
     const db = c.get("db");
-    await deleteGroup(db, await requireGroup(db, c.req.param("groupId")));
+    await deleteGroup(c.env, db, await requireGroup(db, c.req.param("groupId")));
     return c.body(null, 204);
   })
   .get(
@@ -91,15 +94,29 @@ export const groupsRoutes = new Hono<AppEnv>()
       return c.json(items.map((user) => userJson(user, base, { inCollection: true })));
     },
   )
+  .get(
+    "/:groupId/apps",
+    requireScope("okta.groups.read"),
+    queryParams(z.object({ after: z.string().optional(), limit: limitParam(20, 200) })),
+    async (c) => {
+      const db = c.get("db");
+      const group = await requireGroup(db, c.req.param("groupId"));
+      const { after, limit } = c.req.valid("query");
+      const rows = await listAppsOfGroup(db, group.id, afterId(after), limit);
+      const items = respondWithPage(c, rows, limit, (row) => [row.id]);
+      const base = baseUrl(c);
+      return c.json(items.map((app) => appJson(app, base)));
+    },
+  )
   .put("/:groupId/users/:userId", requireScope("okta.groups.manage"), async (c) => {
     const db = c.get("db");
     const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUser(db, c.req.param("userId"))]);
-    await addMember(db, group, user);
+    await addMember(c.env, db, group, user);
     return c.body(null, 204);
   })
   .delete("/:groupId/users/:userId", requireScope("okta.groups.manage"), async (c) => {
     const db = c.get("db");
     const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUser(db, c.req.param("userId"))]);
-    await removeMember(db, group, user);
+    await removeMember(c.env, db, group, user);
     return c.body(null, 204);
   });

@@ -70,12 +70,12 @@ export const usersRoutes = new Hono<AppEnv>()
   .post("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(partialUserSchema, "user"), async (c) => {
     const db = c.get("db");
     const user = await requireUser(db, c.req.param("idOrLogin"));
-    return c.json(userJson(await changeUser(db, user, c.req.valid("json"), "merge"), baseUrl(c)));
+    return c.json(userJson(await changeUser(c.env, db, user, c.req.valid("json"), "merge"), baseUrl(c)));
   })
   .put("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(replaceUserSchema, "user"), async (c) => {
     const db = c.get("db");
     const user = await requireUser(db, c.req.param("idOrLogin"));
-    return c.json(userJson(await changeUser(db, user, c.req.valid("json"), "replace"), baseUrl(c)));
+    return c.json(userJson(await changeUser(c.env, db, user, c.req.valid("json"), "replace"), baseUrl(c)));
   })
   .delete("/:idOrLogin", requireScope("okta.users.manage"), queryParams(z.object({ sendEmail: booleanParam(false) })), async (c) => {
     const db = c.get("db");

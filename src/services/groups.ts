@@ -1,6 +1,8 @@
 import type { DB } from "../db/client";
 import type { GroupRow, UserRow } from "../db/schema";
 import * as groupQueries from "../db/queries/groups";
+import { appIdsOfGroup } from "../db/queries/app-groups";
+import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
 import { DomainError } from "../domain/errors";
 import { newId } from "../domain/ids";
 import type { GroupProfileInput } from "../wire/group";
@@ -41,20 +43,28 @@ export async function replaceGroupProfile(db: DB, group: GroupRow, profile: Grou
   return (await groupQueries.updateGroup(db, group.id, { ...profileColumns(profile), lastUpdated: new Date() })) ?? group;
 }
 
-export async function deleteGroup(db: DB, group: GroupRow): Promise<void> {
+/**
+ * Deletes the group with its memberships and app assignments, then has each app that assigned
+ * it re-check its group-controlled users.
+ */
+export async function deleteGroup(env: Env, db: DB, group: GroupRow): Promise<void> {
+  const appIds = await appIdsOfGroup(db, group.id);
   await groupQueries.deleteGroup(db, group.id);
+  await Promise.all(appIds.map((appId) => appCoordinator(env, appId).groupDeleted()));
 }
 
-/** PUT /groups/{id}/users/{userId}: idempotent. */
-export async function addMember(db: DB, group: GroupRow, user: UserRow): Promise<void> {
+/** PUT /groups/{id}/users/{userId}: idempotent; the apps the group is assigned to follow. */
+export async function addMember(env: Env, db: DB, group: GroupRow, user: UserRow): Promise<void> {
   if (group.type !== "OKTA_GROUP") throw DomainError.validation("type", "Only OKTA_GROUP memberships can be managed");
   if (await groupQueries.isMember(db, group.id, user.id)) return;
   await groupQueries.addMembership(db, group.id, user.id, new Date());
+  await reconcileUserInApps(env, await appIdsOfGroup(db, group.id), user.id);
 }
 
-/** DELETE /groups/{id}/users/{userId}: idempotent. */
-export async function removeMember(db: DB, group: GroupRow, user: UserRow): Promise<void> {
+/** DELETE /groups/{id}/users/{userId}: idempotent; the apps the group is assigned to follow. */
+export async function removeMember(env: Env, db: DB, group: GroupRow, user: UserRow): Promise<void> {
   if (group.type !== "OKTA_GROUP") throw DomainError.validation("type", "Only OKTA_GROUP memberships can be managed");
   if (!(await groupQueries.isMember(db, group.id, user.id))) return;
   await groupQueries.removeMembership(db, group.id, user.id, new Date());
+  await reconcileUserInApps(env, await appIdsOfGroup(db, group.id), user.id);
 }

@@ -3,11 +3,12 @@ import type { UserRow } from "../db/schema";
 import { existingGroupIds } from "../db/queries/groups";
 import * as userQueries from "../db/queries/users";
 import { appIdsForUser } from "../db/queries/app-users";
+import { appIdsGrantedByGroups } from "../db/queries/app-groups";
 import { hashPassword } from "../crypto/password-hash";
 import { DomainError } from "../domain/errors";
 import { newId } from "../domain/ids";
 import { applyLifecycle, statusAfterCreate, type LifecycleOperation } from "../domain/user-lifecycle";
-import { appCoordinator } from "../coordinator/client";
+import { reconcileUserInApps } from "../coordinator/client";
 import type { CreateUserInput, UserChangesInput } from "../wire/user";
 
 type Profile = Record<string, unknown>;
@@ -96,7 +97,7 @@ export async function createUser(db: DB, input: CreateUserInput, activate: boole
 }
 
 /** POST /users/{id} (partial: given profile keys are merged) and PUT (the profile is replaced). */
-export async function changeUser(db: DB, user: UserRow, input: UserChangesInput, mode: "merge" | "replace"): Promise<UserRow> {
+export async function changeUser(env: Env, db: DB, user: UserRow, input: UserChangesInput, mode: "merge" | "replace"): Promise<UserRow> {
   const now = new Date();
   const changes: Partial<UserRow> = { lastUpdated: now, ...(await credentialColumns(input.credentials, now)) };
   if (input.profile) {
@@ -106,17 +107,21 @@ export async function changeUser(db: DB, user: UserRow, input: UserChangesInput,
     if (columns.loginLower !== user.loginLower) await assertLoginFree(db, columns.login, user.id);
     Object.assign(changes, columns);
   }
+  let updated: UserRow;
   try {
-    return (await userQueries.updateUser(db, user.id, changes)) ?? user;
+    updated = (await userQueries.updateUser(db, user.id, changes)) ?? user;
   } catch (error) {
     if (isUniqueViolation(error)) throw loginTaken();
     throw error;
   }
+  // Mapped app-user attributes follow the Okta profile.
+  if (input.profile) await reconcileEverywhere(env, db, user.id);
+  return updated;
 }
 
 /**
- * Applies a lifecycle operation. Deactivation also removes the user from every app, through
- * each app's coordinator, after the status change so that no new assignment can slip in.
+ * Applies a lifecycle operation, then lets every affected app's coordinator follow it (after
+ * the status change, so that no new assignment can slip in for a deactivated user).
  */
 export async function changeLifecycle(env: Env, db: DB, user: UserRow, op: LifecycleOperation): Promise<UserRow> {
   const status = applyLifecycle(op, user.status, Boolean(user.passwordHash));
@@ -124,13 +129,18 @@ export async function changeLifecycle(env: Env, db: DB, user: UserRow, op: Lifec
   const changes: Partial<UserRow> = { status, statusChanged: now, lastUpdated: now };
   if (op === "activate") changes.activated = now;
   const updated = (await userQueries.updateUser(db, user.id, changes)) ?? user;
-  if (status === "DEPROVISIONED") await removeFromAllApps(env, db, user.id);
+  await reconcileEverywhere(env, db, user.id);
   return updated;
 }
 
-async function removeFromAllApps(env: Env, db: DB, userId: string): Promise<void> {
-  const appIds = await appIdsForUser(db, userId);
-  await Promise.all(appIds.map((appId) => appCoordinator(env, appId).removeUser(userId)));
+/**
+ * Re-checks the user in every app that assigns them or assigns one of their groups: mapped
+ * defaults follow a profile change, deactivation removes assignments, reactivation restores
+ * the group-granted ones.
+ */
+async function reconcileEverywhere(env: Env, db: DB, userId: string): Promise<void> {
+  const [assigned, granted] = await Promise.all([appIdsForUser(db, userId), appIdsGrantedByGroups(db, userId)]);
+  await reconcileUserInApps(env, [...assigned, ...granted], userId);
 }
 
 /**
@@ -142,7 +152,7 @@ export async function deleteUser(env: Env, db: DB, user: UserRow): Promise<"deac
     await changeLifecycle(env, db, user, "deactivate");
     return "deactivated";
   }
-  await removeFromAllApps(env, db, user.id);
+  await reconcileEverywhere(env, db, user.id);
   await userQueries.deleteUser(db, user.id);
   return "deleted";
 }

@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, type SQL } from "drizzle-orm";
+import { and, asc, between, eq, getTableColumns, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { AppUserScope } from "../../domain/app-user-states";
-import type { DB } from "../client";
-import { appUsers, users, type AppUserRow, type UserRow } from "../schema";
+import { toSnakeCase } from "drizzle-orm/casing";
+import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
+import { appUsers, groupMembers, users, type AppUserRow, type UserRow } from "../schema";
 import { startsWithAny } from "./expression-sql";
 
 export interface AppUserListQuery {
@@ -66,4 +67,67 @@ export function deleteAllAppUsers(db: DB, appId: string): BatchItem<"sqlite"> {
 export async function appIdsForUser(db: DB, userId: string): Promise<string[]> {
   const rows = await db.select({ appId: appUsers.appId }).from(appUsers).where(eq(appUsers.userId, userId));
   return rows.map((row) => row.appId);
+}
+
+/** A chunk of an app's assignments with their users, in user-id order (for app-wide reconciles). */
+export async function appUsersChunk(db: DB, appId: string, afterUserId: string | null, limit: number, scope?: AppUserScope) {
+  return db
+    .select({ appUser: appUsers, user: users })
+    .from(appUsers)
+    .innerJoin(users, eq(users.id, appUsers.userId))
+    .where(
+      and(
+        eq(appUsers.appId, appId),
+        afterUserId ? gt(appUsers.userId, afterUserId) : undefined,
+        scope ? eq(appUsers.scope, scope) : undefined,
+      ),
+    )
+    .orderBy(asc(appUsers.userId))
+    .limit(limit);
+}
+
+/**
+ * The app's assignments for users with ids in [fromId, toId], by user id; with `memberOf`, only
+ * those of that group's members (so a chunk of a group does not read the app's other users).
+ */
+export async function appUsersInRange(
+  db: DB,
+  appId: string,
+  fromId: string,
+  toId: string,
+  memberOf?: string,
+): Promise<Map<string, AppUserRow>> {
+  const range = and(eq(appUsers.appId, appId), between(appUsers.userId, fromId, toId));
+  const rows = memberOf
+    ? (
+        await db
+          .select({ appUser: appUsers })
+          .from(appUsers)
+          .innerJoin(groupMembers, and(eq(groupMembers.userId, appUsers.userId), eq(groupMembers.groupId, memberOf)))
+          .where(range)
+      ).map((row) => row.appUser)
+    : await db.select().from(appUsers).where(range);
+  return new Map(rows.map((row) => [row.userId, row]));
+}
+
+const APP_USER_COLUMNS = Object.keys(getTableColumns(appUsers)).length;
+
+/** Multi-row upserts, each statement under D1's bound-parameter limit. */
+export function upsertAppUsers(db: DB, rows: AppUserRow[]): BatchItem<"sqlite">[] {
+  const perStatement = Math.floor(MAX_BOUND_PARAMS / APP_USER_COLUMNS);
+  // Columns are named by the client's snake_case casing, so excluded.<column> uses that name.
+  const set = Object.fromEntries(
+    Object.keys(getTableColumns(appUsers))
+      .filter((key) => !["appId", "userId", "created"].includes(key))
+      .map((key) => [key, sql.raw(`excluded.${toSnakeCase(key)}`)]),
+  );
+  return chunk(rows, perStatement).map((part) =>
+    db.insert(appUsers).values(part).onConflictDoUpdate({ target: [appUsers.appId, appUsers.userId], set }),
+  );
+}
+
+export function deleteAppUsers(db: DB, appId: string, userIds: string[]): BatchItem<"sqlite">[] {
+  return chunk(userIds, MAX_BOUND_PARAMS - 1).map((part) =>
+    db.delete(appUsers).where(and(eq(appUsers.appId, appId), inArray(appUsers.userId, part))),
+  );
 }

@@ -1,0 +1,68 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import { compileMapping, type CompiledMapping } from "../assignments/effective-profile";
+import { reconcile, type AppUserDraft, type AssignmentContext } from "../assignments/app-user-rules";
+import type { DB } from "../db/client";
+import type { AppRow, AppUserRow, UserRow } from "../db/schema";
+import { getApp } from "../db/queries/apps";
+import { appUsersInRange, deleteAppUsers, getAppUser, upsertAppUsers } from "../db/queries/app-users";
+import { grantsForUserRange } from "../db/queries/app-groups";
+import { getMappingForApp } from "../db/queries/mappings";
+import { getUser } from "../db/queries/users";
+import { seal } from "../crypto/secret-box";
+
+// The coordinator's reads and writes of assignment state in D1: it loads what the rules in
+// src/assignments need and turns their decisions into batch statements.
+
+export async function loadMapping(db: DB, appId: string): Promise<CompiledMapping> {
+  const row = await getMappingForApp(db, appId);
+  return row ? compileMapping(row.properties) : [];
+}
+
+/** What the rules need for one user; app and user may be missing (the rules say 404). */
+export async function loadOne(db: DB, appId: string, userId: string) {
+  const [app, user, existing, grants, mapping] = await Promise.all([
+    getApp(db, appId),
+    getUser(db, userId),
+    getAppUser(db, appId, userId),
+    grantsForUserRange(db, appId, userId, userId),
+    loadMapping(db, appId),
+  ]);
+  return { app, user, existing, grants: grants.get(userId) ?? [], mapping };
+}
+
+/** Seals a draft's new password (if any) and gives the row to store. */
+export async function toRow(draft: AppUserDraft, existing: AppUserRow | undefined, credentialsKey: string): Promise<AppUserRow> {
+  const { newPassword, ...fields } = draft;
+  const passwordCiphertext = newPassword === null ? (existing?.passwordCiphertext ?? null) : await seal(credentialsKey, newPassword);
+  return { ...fields, passwordCiphertext };
+}
+
+export interface ChunkOutcome {
+  upserted: number;
+  deleted: number;
+}
+
+/**
+ * Reconciles a chunk of users (sorted by id) against the app's grants and writes the result in
+ * one batch. `memberOf` narrows the range reads to one group's members.
+ */
+export async function reconcileChunk(db: DB, app: AppRow, mapping: CompiledMapping, users: UserRow[], now: Date, memberOf?: string): Promise<ChunkOutcome> {
+  if (users.length === 0) return { upserted: 0, deleted: 0 };
+  const from = users[0].id;
+  const to = users[users.length - 1].id;
+  const [existing, grants] = await Promise.all([
+    appUsersInRange(db, app.id, from, to, memberOf),
+    grantsForUserRange(db, app.id, from, to, memberOf),
+  ]);
+  const upserts: AppUserRow[] = [];
+  const deletes: string[] = [];
+  for (const user of users) {
+    const ctx: AssignmentContext = { app, user, existing: existing.get(user.id), grants: grants.get(user.id) ?? [], mapping, now };
+    const decision = reconcile(ctx);
+    if (decision.kind === "upsert") upserts.push({ ...decision.draft, passwordCiphertext: ctx.existing?.passwordCiphertext ?? null });
+    if (decision.kind === "delete") deletes.push(user.id);
+  }
+  const statements: BatchItem<"sqlite">[] = [...upsertAppUsers(db, upserts), ...deleteAppUsers(db, app.id, deletes)];
+  if (statements.length > 0) await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return { upserted: upserts.length, deleted: deletes.length };
+}
