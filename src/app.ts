@@ -10,6 +10,8 @@ import { appGroupsRoutes } from "./routes/app-groups";
 import { appUsersRoutes } from "./routes/app-users";
 import { appsRoutes } from "./routes/apps";
 import { groupsRoutes } from "./routes/groups";
+import { mappingsRoutes } from "./routes/mappings";
+import { schemasRoutes } from "./routes/schemas";
 import { usersRoutes } from "./routes/users";
 
 // Built once per isolate; bindings are read from c.env on each request.
@@ -23,6 +25,8 @@ app.route("/api/v1/groups", groupsRoutes);
 app.route("/api/v1/apps", appsRoutes);
 app.route("/api/v1/apps", appUsersRoutes);
 app.route("/api/v1/apps", appGroupsRoutes);
+app.route("/api/v1/meta/schemas", schemasRoutes);
+app.route("/api/v1/mappings", mappingsRoutes);
 
 app.notFound(notFoundHandler(app));
 app.onError(handleError);

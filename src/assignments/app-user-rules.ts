@@ -3,14 +3,15 @@ import type { AppUserScope } from "../domain/app-user-states";
 import { DomainError } from "../domain/errors";
 import { isInactiveForApps } from "../domain/user-lifecycle";
 import { DEFAULT_USERNAME_TEMPLATE, renderUsername } from "../domain/username-template";
+import { checkProfileValues } from "../mappings/app-user-schema";
 import {
   baselineProfile,
   composeProfile,
   mappedDefaults,
   overridesFrom,
   sameJson,
-  type CompiledMapping,
   type GroupGrant,
+  type ProfileRules,
 } from "./effective-profile";
 
 type Json = Record<string, unknown>;
@@ -39,7 +40,7 @@ export interface AssignmentContext {
   existing: AppUserRow | undefined;
   /** The app's group assignments that contain the user. */
   grants: GroupGrant[];
-  mapping: CompiledMapping;
+  rules: ProfileRules;
   now: Date;
 }
 
@@ -102,7 +103,7 @@ function userNameFor(app: AppRow, user: UserRow): string | null {
 }
 
 function baselineFor(ctx: AssignmentContext, scope: AppUserScope): Json {
-  return baselineProfile(mappedDefaults(ctx.mapping, ctx.user.profile), ctx.grants, scope === "GROUP");
+  return baselineProfile(mappedDefaults(ctx.rules.mapping, ctx.user.profile), ctx.grants, scope === "GROUP", ctx.rules.personal);
 }
 
 function newRow(ctx: AssignmentContext, scope: AppUserScope, overrides: Json): AppUserDraft {
@@ -158,6 +159,7 @@ function withChanges(ctx: AssignmentContext, existing: AppUserRow, scope: AppUse
 export function planAssign(ctx: AssignmentContext, input: AssignInput): Plan {
   requireAssignableUser(ctx.user, ctx.user.id);
   checkCredentials(ctx.app, input.credentials);
+  if (input.profile) checkProfileValues(ctx.rules.attributes, input.profile);
   const scope = resolveScope(ctx, input.scope, "USER");
   const overrides = input.profile ? overridesFrom(input.profile, baselineFor(ctx, scope)) : (ctx.existing?.overrides ?? {});
   if (ctx.existing) return withChanges(ctx, ctx.existing, scope, overrides, input);
@@ -177,6 +179,7 @@ export function planUpdate(ctx: AssignmentContext, input: UpdateInput): Plan {
   const existing = requireAppUser(ctx);
   requireAssignableUser(ctx.user, ctx.user.id);
   checkCredentials(ctx.app, input.credentials);
+  if (input.profile) checkProfileValues(ctx.rules.attributes, input.profile);
   const scope = resolveScope(ctx, input.scope, existing.scope);
   const overrides = input.profile ? overridesFrom(input.profile, baselineFor(ctx, scope)) : existing.overrides;
   return withChanges(ctx, existing, scope, overrides, input);

@@ -1,3 +1,4 @@
+import { BASE_ATTRIBUTES, personalAttributes, type AttributeDef } from "../mappings/app-user-schema";
 import { evaluate, parseExpression, type Expr } from "../mappings/expression-language";
 
 type Json = Record<string, unknown>;
@@ -10,9 +11,21 @@ export interface GroupGrant {
 
 export type CompiledMapping = { attr: string; expr: Expr }[];
 
-/** Compiles a stored mapping (expressions were validated when it was saved). */
-export function compileMapping(properties: Record<string, { expression: string }>): CompiledMapping {
-  return Object.entries(properties).map(([attr, { expression }]) => ({ attr, expr: parseExpression(expression) }));
+/** How an app computes app-user profiles: its mapping and its declared attributes. */
+export interface ProfileRules {
+  mapping: CompiledMapping;
+  attributes: Record<string, AttributeDef>;
+  /** Attributes with scope SELF: group assignment profiles do not set them. */
+  personal: ReadonlySet<string>;
+}
+
+/** Compiles a stored mapping and schema (expressions were validated when they were saved). */
+export function compileRules(properties: Record<string, { expression: string }>, custom: Record<string, AttributeDef>): ProfileRules {
+  return {
+    mapping: Object.entries(properties).map(([attr, { expression }]) => ({ attr, expr: parseExpression(expression) })),
+    attributes: { ...BASE_ATTRIBUTES, ...custom },
+    personal: personalAttributes(custom),
+  };
 }
 
 /** The app-user values the mapping computes from the Okta user's profile. */
@@ -31,9 +44,10 @@ export function topGroup(grants: GroupGrant[]): GroupGrant | undefined {
 }
 
 /** What an app user's attributes are without any per-user override. */
-export function baselineProfile(defaults: Json, grants: GroupGrant[], groupControlled: boolean): Json {
+export function baselineProfile(defaults: Json, grants: GroupGrant[], groupControlled: boolean, personal: ReadonlySet<string>): Json {
   const group = groupControlled ? topGroup(grants) : undefined;
-  return withoutNulls({ ...defaults, ...(group?.profile ?? {}) });
+  const fromGroup = Object.fromEntries(Object.entries(group?.profile ?? {}).filter(([key]) => !personal.has(key)));
+  return withoutNulls({ ...defaults, ...fromGroup });
 }
 
 /**

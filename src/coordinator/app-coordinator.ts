@@ -16,11 +16,12 @@ import { sameJson } from "../assignments/effective-profile";
 import { createDb, type DB } from "../db/client";
 import type { AppGroupRow, AppUserRow } from "../db/schema";
 import { getApp, deleteAppRow } from "../db/queries/apps";
-import { appUsersChunk, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
+import { appUsersChunk, countAppUsers, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
 import { appGroupsByPriority, deleteAppGroup, getAppGroup, setPriorities, upsertAppGroup } from "../db/queries/app-groups";
 import { countMembers, getGroup, listGroupMembers } from "../db/queries/groups";
 import { DomainError, toResult, type Result } from "../domain/errors";
-import { loadMapping, loadOne, reconcileChunk, toRow } from "./assignment-store";
+import { loadOne, loadRules, reconcileChunk, toRow } from "./assignment-store";
+import { checkProfileValues } from "../mappings/app-user-schema";
 import { CHUNK_SIZE, JobStore, progressOf, type FanOutJob } from "./fan-out-jobs";
 import { SerialQueue } from "./serial-queue";
 
@@ -79,12 +80,12 @@ export class AppCoordinator extends DurableObject<Env> {
    */
   reconcileUser(appId: string, userId: string): Promise<Result<null>> {
     return this.#serialized(async () => {
-      const { app, user, existing, grants, mapping } = await loadOne(this.#db, appId, userId);
+      const { app, user, existing, grants, rules } = await loadOne(this.#db, appId, userId);
       if (!app || !user) {
         if (existing) await this.#db.batch([deleteAppUser(this.#db, appId, userId)]);
         return null;
       }
-      const decision = reconcile({ app, user, existing, grants, mapping, now: new Date() });
+      const decision = reconcile({ app, user, existing, grants, rules, now: new Date() });
       if (decision.kind === "upsert") await this.#save(decision.draft, existing);
       if (decision.kind === "delete") await this.#db.batch([deleteAppUser(this.#db, appId, userId)]);
       return null;
@@ -106,6 +107,7 @@ export class AppCoordinator extends DurableObject<Env> {
       if (!group) throw DomainError.notFound(groupId, "UserGroup");
       if ("patch" in change && !existing) throw DomainError.notFound(`${appId}/${groupId}`, "ApplicationGroupAssignment");
       const wanted = "patch" in change ? applyPatch(existing!, change.patch) : change;
+      if (wanted.profile) checkProfileValues((await loadRules(db, appId)).attributes, wanted.profile, { fromGroup: true });
 
       const order = placeGroup(ordered.map((g) => g.groupId), groupId, wanted.priority);
       const moves = priorityMoves(order, new Map(ordered.map((g) => [g.groupId, g.priority])));
@@ -154,15 +156,18 @@ export class AppCoordinator extends DurableObject<Env> {
       const ordered = await appGroupsByPriority(db, appId);
       const moves = priorityMoves(ordered.map((g) => g.groupId), new Map(ordered.map((g) => [g.groupId, g.priority])));
       if (moves.length > 0) await db.batch(setPriorities(db, appId, moves) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      await this.#startJob(appId, { kind: "app-users", scope: "GROUP", reason: "group deleted", total: 0 });
+      await this.#startJob(appId, { kind: "app-users", scope: "GROUP", reason: "group deleted", total: await countAppUsers(db, appId, "GROUP") });
       return null;
     });
   }
 
-  /** Re-evaluates every assignment of the app (its mapping or app-user schema changed). */
-  reconcileAll(appId: string, reason: string): Promise<Result<null>> {
+  /**
+   * Re-evaluates every assignment of the app (its mapping or app-user schema changed);
+   * `dropAttributes` are attributes removed from the schema, whose per-user values go too.
+   */
+  reconcileAll(appId: string, reason: string, dropAttributes: string[] = []): Promise<Result<null>> {
     return this.#serialized(async () => {
-      await this.#startJob(appId, { kind: "app-users", reason, total: 0 });
+      await this.#startJob(appId, { kind: "app-users", reason, dropAttributes, total: await countAppUsers(this.#db, appId) });
       return null;
     });
   }
@@ -212,13 +217,16 @@ export class AppCoordinator extends DurableObject<Env> {
     const db = this.#db;
     const app = await getApp(db, appId);
     if (!app) return 0;
-    const mapping = await loadMapping(db, appId);
+    const rules = await loadRules(db, appId);
     const now = new Date();
     const users =
       job.kind === "group-members"
         ? (await listGroupMembers(db, job.groupId!, job.cursor ?? undefined, CHUNK_SIZE)).slice(0, CHUNK_SIZE)
         : (await appUsersChunk(db, appId, job.cursor, CHUNK_SIZE, job.scope)).map((row) => row.user);
-    await reconcileChunk(db, app, mapping, users, now, job.kind === "group-members" ? job.groupId : undefined);
+    await reconcileChunk(db, app, rules, users, now, {
+      memberOf: job.kind === "group-members" ? job.groupId : undefined,
+      dropAttributes: job.dropAttributes,
+    });
     if (users.length > 0) job.cursor = users[users.length - 1].id;
     job.done += users.length;
     job.total = Math.max(job.total, job.done);
@@ -233,10 +241,10 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   async #context(appId: string, userId: string): Promise<AssignmentContext> {
-    const { app, user, existing, grants, mapping } = await loadOne(this.#db, appId, userId);
+    const { app, user, existing, grants, rules } = await loadOne(this.#db, appId, userId);
     requireApp(app, appId);
     if (!user) throw DomainError.notFound(userId, "User");
-    return { app: app!, user, existing, grants, mapping, now: new Date() };
+    return { app: app!, user, existing, grants, rules, now: new Date() };
   }
 
   async #save(draft: Parameters<typeof toRow>[0], existing: AppUserRow | undefined): Promise<AppUserRow> {

@@ -1,5 +1,5 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import { compileMapping, type CompiledMapping } from "../assignments/effective-profile";
+import { compileRules, type ProfileRules } from "../assignments/effective-profile";
 import { reconcile, type AppUserDraft, type AssignmentContext } from "../assignments/app-user-rules";
 import type { DB } from "../db/client";
 import type { AppRow, AppUserRow, UserRow } from "../db/schema";
@@ -7,27 +7,28 @@ import { getApp } from "../db/queries/apps";
 import { appUsersInRange, deleteAppUsers, getAppUser, upsertAppUsers } from "../db/queries/app-users";
 import { grantsForUserRange } from "../db/queries/app-groups";
 import { getMappingForApp } from "../db/queries/mappings";
+import { getAppUserSchema } from "../db/queries/app-user-schemas";
 import { getUser } from "../db/queries/users";
 import { seal } from "../crypto/secret-box";
 
 // The coordinator's reads and writes of assignment state in D1: it loads what the rules in
 // src/assignments need and turns their decisions into batch statements.
 
-export async function loadMapping(db: DB, appId: string): Promise<CompiledMapping> {
-  const row = await getMappingForApp(db, appId);
-  return row ? compileMapping(row.properties) : [];
+export async function loadRules(db: DB, appId: string): Promise<ProfileRules> {
+  const [mapping, schema] = await Promise.all([getMappingForApp(db, appId), getAppUserSchema(db, appId)]);
+  return compileRules(mapping?.properties ?? {}, schema?.custom ?? {});
 }
 
 /** What the rules need for one user; app and user may be missing (the rules say 404). */
 export async function loadOne(db: DB, appId: string, userId: string) {
-  const [app, user, existing, grants, mapping] = await Promise.all([
+  const [app, user, existing, grants, rules] = await Promise.all([
     getApp(db, appId),
     getUser(db, userId),
     getAppUser(db, appId, userId),
     grantsForUserRange(db, appId, userId, userId),
-    loadMapping(db, appId),
+    loadRules(db, appId),
   ]);
-  return { app, user, existing, grants: grants.get(userId) ?? [], mapping };
+  return { app, user, existing, grants: grants.get(userId) ?? [], rules };
 }
 
 /** Seals a draft's new password (if any) and gives the row to store. */
@@ -44,9 +45,18 @@ export interface ChunkOutcome {
 
 /**
  * Reconciles a chunk of users (sorted by id) against the app's grants and writes the result in
- * one batch. `memberOf` narrows the range reads to one group's members.
+ * one batch. `memberOf` narrows the range reads to one group's members; `dropAttributes`
+ * removes per-user values of attributes the schema no longer has.
  */
-export async function reconcileChunk(db: DB, app: AppRow, mapping: CompiledMapping, users: UserRow[], now: Date, memberOf?: string): Promise<ChunkOutcome> {
+export async function reconcileChunk(
+  db: DB,
+  app: AppRow,
+  rules: ProfileRules,
+  users: UserRow[],
+  now: Date,
+  options: { memberOf?: string; dropAttributes?: string[] } = {},
+): Promise<ChunkOutcome> {
+  const { memberOf, dropAttributes = [] } = options;
   if (users.length === 0) return { upserted: 0, deleted: 0 };
   const from = users[0].id;
   const to = users[users.length - 1].id;
@@ -57,7 +67,7 @@ export async function reconcileChunk(db: DB, app: AppRow, mapping: CompiledMappi
   const upserts: AppUserRow[] = [];
   const deletes: string[] = [];
   for (const user of users) {
-    const ctx: AssignmentContext = { app, user, existing: existing.get(user.id), grants: grants.get(user.id) ?? [], mapping, now };
+    const ctx: AssignmentContext = { app, user, existing: withoutAttributes(existing.get(user.id), dropAttributes), grants: grants.get(user.id) ?? [], rules, now };
     const decision = reconcile(ctx);
     if (decision.kind === "upsert") upserts.push({ ...decision.draft, passwordCiphertext: ctx.existing?.passwordCiphertext ?? null });
     if (decision.kind === "delete") deletes.push(user.id);
@@ -65,4 +75,10 @@ export async function reconcileChunk(db: DB, app: AppRow, mapping: CompiledMappi
   const statements: BatchItem<"sqlite">[] = [...upsertAppUsers(db, upserts), ...deleteAppUsers(db, app.id, deletes)];
   if (statements.length > 0) await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   return { upserted: upserts.length, deleted: deletes.length };
+}
+
+function withoutAttributes(row: AppUserRow | undefined, names: string[]): AppUserRow | undefined {
+  if (!row || names.length === 0 || !names.some((name) => name in row.overrides)) return row;
+  const overrides = Object.fromEntries(Object.entries(row.overrides).filter(([key]) => !names.includes(key)));
+  return { ...row, overrides };
 }

@@ -21,7 +21,7 @@ export function appCoordinator(env: Env, appId: string) {
       settle<AppGroupRow>(stub.assignGroup(appId, groupId, change)),
     unassignGroup: (groupId: string) => settle<null>(stub.unassignGroup(appId, groupId)),
     groupDeleted: () => settle<null>(stub.groupDeleted(appId)),
-    reconcileAll: (reason: string) => settle<null>(stub.reconcileAll(appId, reason)),
+    reconcileAll: (reason: string, dropAttributes: string[] = []) => settle<null>(stub.reconcileAll(appId, reason, dropAttributes)),
     operations: () => stub.operations(),
     deleteApp: () => settle<null>(stub.deleteApp(appId)),
   };

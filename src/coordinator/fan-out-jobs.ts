@@ -10,6 +10,8 @@ export interface FanOutJob {
   groupId?: string;
   /** app-users only: restrict to group-controlled assignments. */
   scope?: "GROUP";
+  /** app-users only: attributes removed from the app-user schema. */
+  dropAttributes?: string[];
   reason: string;
   cursor: string | null;
   done: number;

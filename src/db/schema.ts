@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { AppUserScope, AppUserStatus, AppUserSyncState } from "../domain/app-user-states";
 import type { UserStatus } from "../domain/user-lifecycle";
+import type { AttributeDef } from "../mappings/app-user-schema";
 
 type Json = Record<string, unknown>;
 
@@ -150,7 +151,7 @@ export const appUserSchemas = sqliteTable("app_user_schemas", {
   appId: text()
     .primaryKey()
     .references(() => apps.id, { onDelete: "cascade" }),
-  custom: text({ mode: "json" }).$type<Record<string, Json>>().notNull(),
+  custom: text({ mode: "json" }).$type<Record<string, AttributeDef>>().notNull(),
   created: createdAt(),
   lastUpdated: timestamp("last_updated").notNull(),
 });

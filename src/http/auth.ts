@@ -10,7 +10,11 @@ export type OktaScope =
   | "okta.groups.read"
   | "okta.groups.manage"
   | "okta.apps.read"
-  | "okta.apps.manage";
+  | "okta.apps.manage"
+  | "okta.schemas.read"
+  | "okta.schemas.manage"
+  | "okta.profileMappings.read"
+  | "okta.profileMappings.manage";
 
 /** Who is calling. SSWS API tokens carry every scope, as in Okta; OAuth tokens (later) carry their grants. */
 export type Principal = { kind: "ssws"; tokenHash: string } | { kind: "oauth"; clientId: string; scopes: OktaScope[] };

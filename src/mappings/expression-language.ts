@@ -213,7 +213,8 @@ export function evaluate(expr: Expr, user: Record<string, unknown>): Value {
     case "lit":
       return expr.value;
     case "attr": {
-      const value = user[expr.name];
+      // Own properties only: `user.__proto__` or `user.constructor` read nothing.
+      const value = Object.hasOwn(user, expr.name) ? user[expr.name] : undefined;
       if (value === undefined || value === null) return null;
       return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : JSON.stringify(value);
     }

@@ -7,6 +7,7 @@ import { newId } from "../domain/ids";
 import { DEFAULT_USERNAME_TEMPLATE, validateUsernameTemplate } from "../domain/username-template";
 import { appCoordinator } from "../coordinator/client";
 import type { ApplicationInput } from "../wire/app";
+import { newMappingStatement } from "./app-profiles";
 
 type Json = Record<string, unknown>;
 
@@ -74,7 +75,8 @@ export async function createApp(env: Env, db: DB, input: ApplicationInput, activ
     created: now,
     lastUpdated: now,
   };
-  await appQueries.insertApp(db, row);
+  // The app and its Okta user -> app user mapping appear together.
+  await db.batch([appQueries.insertApp(db, row), newMappingStatement(db, row.id, now)]);
   return row;
 }
 

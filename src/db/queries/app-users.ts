@@ -131,3 +131,11 @@ export function deleteAppUsers(db: DB, appId: string, userIds: string[]): BatchI
     db.delete(appUsers).where(and(eq(appUsers.appId, appId), inArray(appUsers.userId, part))),
   );
 }
+
+export async function countAppUsers(db: DB, appId: string, scope?: AppUserScope): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(appUsers)
+    .where(and(eq(appUsers.appId, appId), scope ? eq(appUsers.scope, scope) : undefined));
+  return row?.n ?? 0;
+}

@@ -28,8 +28,8 @@ export async function countNamesLike(db: DB, stem: string): Promise<number> {
   return row?.n ?? 0;
 }
 
-export async function insertApp(db: DB, row: AppRow): Promise<void> {
-  await db.insert(apps).values(row);
+export function insertApp(db: DB, row: AppRow) {
+  return db.insert(apps).values(row);
 }
 
 export async function updateApp(db: DB, id: string, changes: Partial<AppRow>): Promise<AppRow | undefined> {

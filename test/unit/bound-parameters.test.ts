@@ -1,0 +1,32 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createDb, MAX_BOUND_PARAMS } from "../../src/db/client";
+import type { AppUserRow } from "../../src/db/schema";
+import { deleteAppUsers, upsertAppUsers } from "../../src/db/queries/app-users";
+
+type Statement = { toSQL(): { params: unknown[] } };
+const paramsOf = (statement: unknown) => (statement as Statement).toSQL().params.length;
+
+// Local D1 does not enforce production's 100 bound parameters per statement, so the chunking
+// is checked on the statements themselves.
+describe("D1 bound-parameter chunking", () => {
+  const db = createDb(env.DB);
+  const row = (i: number): AppUserRow => ({
+    appId: "0oaTest", userId: `00u${String(i).padStart(17, "0")}`, scope: "GROUP", status: "ACTIVE", syncState: "DISABLED",
+    externalId: null, userName: `u${i}`, passwordCiphertext: null, profile: { a: i }, overrides: {}, created: new Date(0),
+    lastUpdated: new Date(0), statusChanged: null, passwordChanged: null, lastSync: null,
+  });
+
+  it("splits multi-row upserts and IN-lists under the limit, losing no row", () => {
+    const rows = Array.from({ length: 1_003 }, (_, i) => row(i));
+    const upserts = upsertAppUsers(db, rows);
+    const upsertParams = upserts.map(paramsOf);
+    expect(Math.max(...upsertParams)).toBeLessThanOrEqual(MAX_BOUND_PARAMS);
+    expect(upsertParams.reduce((a, b) => a + b, 0)).toBe(1_003 * 15);
+
+    const deletes = deleteAppUsers(db, "0oaTest", rows.map((r) => r.userId));
+    const deleteParams = deletes.map(paramsOf);
+    expect(Math.max(...deleteParams)).toBeLessThanOrEqual(MAX_BOUND_PARAMS);
+    expect(deleteParams.reduce((a, b) => a + b, 0)).toBe(1_003 + deletes.length);
+  });
+});
