@@ -89,6 +89,43 @@ describe("Okta Node SDK against provisio", () => {
     expect(after.map((u) => u.id)).toEqual(users.filter((_, i) => i !== 1).map((u) => u.id));
   });
 
+  it("assigns a group, defines a custom attribute and maps it, as Terraform-style clients do", async () => {
+    const stamp = Date.now();
+    const login = `sdk.group.${stamp}@example.com`;
+    const user = await client.userApi.createUser({ body: { profile: { firstName: "Grace", lastName: "Hopper", email: login, login } } });
+    const group = await client.groupApi.createGroup({ group: { profile: { name: `SDK Assignment ${stamp}` } } });
+    await client.groupApi.assignUserToGroup({ groupId: group.id!, userId: user.id! });
+    const app = await client.applicationApi.createApplication({
+      application: { name: "bookmark", label: `SDK Groups ${stamp}`, signOnMode: "BOOKMARK", settings: { app: { url: "https://example.com/" } } } as never,
+    });
+
+    await client.schemaApi.updateApplicationUserProfile({
+      appInstanceId: app.id!,
+      body: { definitions: { custom: { id: "#custom", type: "object", properties: { nickName: { title: "Nickname", type: "string" } } } } } as never,
+    });
+    const schema = await client.schemaApi.getApplicationUserSchema({ appInstanceId: app.id! });
+    expect(Object.keys(schema.definitions?.custom?.properties ?? {})).toEqual(["nickName"]);
+    const [mapping] = await collect(await client.profileMappingApi.listProfileMappings({ targetId: app.id! }));
+    await client.profileMappingApi.updateProfileMapping({
+      mappingId: mapping.id!,
+      profileMapping: { properties: { nickName: { expression: "user.firstName", pushStatus: "PUSH" } } } as never,
+    });
+
+    // The SDK sends this PUT without a body (Content-Length: 0).
+    const assignment = await client.applicationApi.assignGroupToApplication({ appId: app.id!, groupId: group.id! });
+    expect(assignment.priority).toBe(0);
+    const assignments = await collect(await client.applicationApi.listApplicationGroupAssignments({ appId: app.id!, expand: "group" }));
+    expect(assignments.map((a) => a.id)).toEqual([group.id]);
+    const appUser = await client.applicationApi.getApplicationUser({ appId: app.id!, userId: user.id! });
+    expect(appUser.scope).toBe("GROUP");
+    expect(appUser.profile).toEqual({ nickName: "Grace" });
+
+    const refused = await client.applicationApi.unassignUserFromApplication({ appId: app.id!, userId: user.id! }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 403, errorCode: "E0000046" });
+    await client.applicationApi.unassignApplicationFromGroup({ appId: app.id!, groupId: group.id! });
+    expect(await collect(await client.applicationApi.listApplicationUsers({ appId: app.id! }))).toEqual([]);
+  });
+
   it("surfaces provisio's errors as OktaApiError with Okta's codes", async () => {
     const error = await client.applicationApi.getApplicationUser({ appId: "0oanotthere", userId: "00unobody" }).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 404, errorCode: "E0000007" });
