@@ -9,8 +9,10 @@ import { jsonBodyGuard } from "./http/validation";
 import { appGroupsRoutes } from "./routes/app-groups";
 import { appUsersRoutes } from "./routes/app-users";
 import { appsRoutes } from "./routes/apps";
+import { groupPushRoutes } from "./routes/group-push";
 import { groupsRoutes } from "./routes/groups";
 import { mappingsRoutes } from "./routes/mappings";
+import { provisioningRoutes } from "./routes/provisioning";
 import { schemasRoutes } from "./routes/schemas";
 import { usersRoutes } from "./routes/users";
 
@@ -25,6 +27,8 @@ app.route("/api/v1/groups", groupsRoutes);
 app.route("/api/v1/apps", appsRoutes);
 app.route("/api/v1/apps", appUsersRoutes);
 app.route("/api/v1/apps", appGroupsRoutes);
+app.route("/api/v1/apps", provisioningRoutes);
+app.route("/api/v1/apps", groupPushRoutes);
 app.route("/api/v1/meta/schemas", schemasRoutes);
 app.route("/api/v1/mappings", mappingsRoutes);
 

@@ -4,6 +4,7 @@ import { DomainError } from "../domain/errors";
 import { isInactiveForApps } from "../domain/user-lifecycle";
 import { DEFAULT_USERNAME_TEMPLATE, renderUsername } from "../domain/username-template";
 import { checkProfileValues } from "../mappings/app-user-schema";
+import type { ProvisioningMode } from "../provisioning/capabilities";
 import {
   baselineProfile,
   composeProfile,
@@ -41,6 +42,8 @@ export interface AssignmentContext {
   /** The app's group assignments that contain the user. */
   grants: GroupGrant[];
   rules: ProfileRules;
+  /** Whether the app provisions users downstream (new assignments start STAGED then). */
+  provisioning: ProvisioningMode;
   now: Date;
 }
 
@@ -107,13 +110,15 @@ function baselineFor(ctx: AssignmentContext, scope: AppUserScope): Json {
 }
 
 function newRow(ctx: AssignmentContext, scope: AppUserScope, overrides: Json): AppUserDraft {
+  // With Create Users the assignment waits STAGED while its account is made downstream;
+  // without provisioning it is SSO-only: ACTIVE and not synced (Okta §2.2).
+  const provisioned = ctx.provisioning.enabled && ctx.provisioning.create;
   return {
     appId: ctx.app.id,
     userId: ctx.user.id,
     scope,
-    // Without provisioning an assignment is SSO-only: ACTIVE and not synced (Okta §2.2).
-    status: "ACTIVE",
-    syncState: "DISABLED",
+    status: provisioned ? "STAGED" : "ACTIVE",
+    syncState: provisioned ? "SYNCING" : "DISABLED",
     externalId: null,
     userName: userNameFor(ctx.app, ctx.user),
     profile: composeProfile(baselineFor(ctx, scope), overrides),
@@ -151,8 +156,11 @@ function withChanges(ctx: AssignmentContext, existing: AppUserRow, scope: AppUse
     next.userName !== row.userName ||
     !sameJson(next.profile, row.profile) ||
     !sameJson(next.overrides, row.overrides);
+  // A provisioned account whose profile changed waits for the push (Okta's OUT_OF_SYNC).
+  const pending = changed && row.externalId !== null && ctx.provisioning.enabled && ctx.provisioning.pushProfile;
+  const syncState = pending && row.syncState === "SYNCHRONIZED" ? "OUT_OF_SYNC" : row.syncState;
   // lastUpdated moves only when something visible changed.
-  return { draft: { ...next, lastUpdated: changed ? ctx.now : row.lastUpdated }, changed };
+  return { draft: { ...next, syncState, lastUpdated: changed ? ctx.now : row.lastUpdated }, changed };
 }
 
 /** POST /apps/{appId}/users: a direct assignment; re-assigning keeps the row and applies changes. */

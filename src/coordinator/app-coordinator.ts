@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import type { BatchItem } from "drizzle-orm/batch";
 import {
   planAssign,
   planUnassign,
   planUpdate,
   reconcile,
   requireApp,
+  type AppUserDraft,
   type AssignInput,
   type AssignmentContext,
   type UpdateInput,
@@ -13,40 +13,62 @@ import {
 import { applyPatch, type GroupAssignmentChange, type JsonPatchOperation } from "../assignments/group-assignment-patch";
 import { placeGroup, priorityMoves, removeGroup } from "../assignments/group-priority";
 import { sameJson } from "../assignments/effective-profile";
-import { createDb, type DB } from "../db/client";
+import { batchAll, createDb, type DB } from "../db/client";
 import type { AppGroupRow, AppUserRow } from "../db/schema";
 import { getApp, deleteAppRow } from "../db/queries/apps";
 import { appUsersChunk, countAppUsers, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
 import { appGroupsByPriority, deleteAppGroup, getAppGroup, setPriorities, upsertAppGroup } from "../db/queries/app-groups";
 import { countMembers, getGroup, listGroupMembers } from "../db/queries/groups";
+import { pushMappingForSource } from "../db/queries/group-push";
+import { getProvisioning, setProvisioningState, unprovisionedChunk } from "../db/queries/provisioning";
 import { DomainError, toResult, type Result } from "../domain/errors";
-import { loadOne, loadRules, reconcileChunk, toRow } from "./assignment-store";
 import { checkProfileValues } from "../mappings/app-user-schema";
+import { settingsFrom, type ProvisioningSettings } from "../provisioning/settings";
+import { loadOne, loadRules, reconcileChunk, toRow } from "./assignment-store";
 import { CHUNK_SIZE, JobStore, progressOf, type FanOutJob } from "./fan-out-jobs";
+import { ProvisioningRunner, type RunReport } from "./provisioning-runner";
+import { ProvisioningStore, type TaskRow, type TaskStatus } from "./provisioning-store";
 import { SerialQueue } from "./serial-queue";
 
 export type UnassignOutcome = { removed: true } | { removed: false; retainedBy: "GROUP"; appUser: AppUserRow };
 
+/** How long one alarm invocation keeps draining outbound tasks before it reschedules itself. */
+const DRAIN_BUDGET_MS = 20_000;
+
 /**
  * One per app (addressed by app id). Every change to the app's assignments runs here, inside
- * one FIFO critical section, and writes D1 in one batch. Reads never come here: they go to D1.
- * Work on many users at once (group fan-out) is chunked into jobs continued by the alarm.
+ * one FIFO critical section, and writes D1 in one batch; outbound provisioning work is queued
+ * in the object's own SQLite storage in the same critical section and drained by its alarm.
+ * Reads never come here: they go to D1. Work on many users at once (group fan-out, Provision
+ * Users) is chunked into jobs continued by the alarm.
  */
 export class AppCoordinator extends DurableObject<Env> {
   #queue = new SerialQueue();
   #db: DB;
   #jobs: JobStore;
+  #store: ProvisioningStore;
+  #runner: ProvisioningRunner;
+  #settings: Promise<ProvisioningSettings> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#db = createDb(env.DB);
     this.#jobs = new JobStore(ctx.storage);
+    this.#store = new ProvisioningStore(ctx.storage.sql);
+    this.#runner = new ProvisioningRunner({
+      db: this.#db,
+      env,
+      store: this.#store,
+      queue: this.#queue,
+      appId: () => ctx.storage.get<string>("appId"),
+      settings: () => this.#provisioning(),
+    });
   }
 
   // ---- direct assignments -------------------------------------------------------------------
 
   assignUser(appId: string, input: AssignInput): Promise<Result<AppUserRow>> {
-    return this.#serialized(async () => {
+    return this.#serialized(appId, async () => {
       const ctx = await this.#context(appId, input.id);
       const plan = planAssign(ctx, input);
       return plan.changed ? this.#save(plan.draft, ctx.existing) : ctx.existing!;
@@ -54,7 +76,7 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   updateUser(appId: string, userId: string, input: UpdateInput): Promise<Result<AppUserRow>> {
-    return this.#serialized(async () => {
+    return this.#serialized(appId, async () => {
       const ctx = await this.#context(appId, userId);
       const plan = planUpdate(ctx, input);
       return plan.changed ? this.#save(plan.draft, ctx.existing) : ctx.existing!;
@@ -62,11 +84,11 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   unassignUser(appId: string, userId: string): Promise<Result<UnassignOutcome>> {
-    return this.#serialized(async () => {
+    return this.#serialized(appId, async () => {
       const ctx = await this.#context(appId, userId);
       const outcome = planUnassign(ctx);
       if (outcome.kind === "delete") {
-        await this.#db.batch([deleteAppUser(this.#db, appId, userId)]);
+        await this.#remove(userId);
         return { removed: true } as const;
       }
       const appUser = await this.#save(outcome.plan.draft, ctx.existing);
@@ -79,15 +101,28 @@ export class AppCoordinator extends DurableObject<Env> {
    * or remove their assignment here to match. Writes nothing when nothing changed.
    */
   reconcileUser(appId: string, userId: string): Promise<Result<null>> {
-    return this.#serialized(async () => {
+    return this.#serialized(appId, async () => {
       const { app, user, existing, grants, rules } = await loadOne(this.#db, appId, userId);
       if (!app || !user) {
-        if (existing) await this.#db.batch([deleteAppUser(this.#db, appId, userId)]);
+        if (existing) await this.#remove(userId);
         return null;
       }
-      const decision = reconcile({ app, user, existing, grants, rules, now: new Date() });
+      const { mode } = await this.#provisioning();
+      const decision = reconcile({ app, user, existing, grants, rules, provisioning: mode, now: new Date() });
       if (decision.kind === "upsert") await this.#save(decision.draft, existing);
-      if (decision.kind === "delete") await this.#db.batch([deleteAppUser(this.#db, appId, userId)]);
+      if (decision.kind === "delete") await this.#remove(userId);
+      return null;
+    });
+  }
+
+  /** The user's Okta password changed: push it where Sync Password pushes changes (sealed in transit). */
+  passwordChanged(appId: string, userId: string, passwordBox: string): Promise<Result<null>> {
+    return this.#serialized(appId, async () => {
+      const { mode } = await this.#provisioning();
+      if (mode.pushPasswordChanges && mode.passwordSeed === "OKTA" && this.#store.getLink(userId)?.active) {
+        this.#store.enqueue(`user:${userId}`, { passwordBox });
+        await this.#schedule();
+      }
       return null;
     });
   }
@@ -100,11 +135,18 @@ export class AppCoordinator extends DurableObject<Env> {
    * assignment that would not change writes nothing and starts nothing.
    */
   assignGroup(appId: string, groupId: string, change: GroupAssignmentChange | { patch: JsonPatchOperation[] }): Promise<Result<AppGroupRow>> {
-    return this.#serialized(async () => {
+    return this.#serialized(appId, async () => {
       const db = this.#db;
-      const [app, group, existing, ordered] = await Promise.all([getApp(db, appId), getGroup(db, groupId), getAppGroup(db, appId, groupId), appGroupsByPriority(db, appId)]);
+      const [app, group, existing, ordered, pushed] = await Promise.all([
+        getApp(db, appId),
+        getGroup(db, groupId),
+        getAppGroup(db, appId, groupId),
+        appGroupsByPriority(db, appId),
+        pushMappingForSource(db, appId, groupId),
+      ]);
       requireApp(app, appId);
       if (!group) throw DomainError.notFound(groupId, "UserGroup");
+      if (pushed) throw sameGroupForAssignmentAndPush();
       if ("patch" in change && !existing) throw DomainError.notFound(`${appId}/${groupId}`, "ApplicationGroupAssignment");
       const wanted = "patch" in change ? applyPatch(existing!, change.patch) : change;
       if (wanted.profile) checkProfileValues((await loadRules(db, appId)).attributes, wanted.profile, { fromGroup: true });
@@ -115,25 +157,18 @@ export class AppCoordinator extends DurableObject<Env> {
       if (existing && moves.length === 0 && sameJson(profile, existing.profile)) return existing;
 
       const now = new Date();
-      const row: AppGroupRow = {
-        appId,
-        groupId,
-        priority: order.indexOf(groupId),
-        profile,
-        created: existing?.created ?? now,
-        lastUpdated: now,
-      };
+      const row: AppGroupRow = { appId, groupId, priority: order.indexOf(groupId), profile, created: existing?.created ?? now, lastUpdated: now };
       const others = moves.filter((m) => m.groupId !== groupId);
       await db.batch([upsertAppGroup(db, row), ...setPriorities(db, appId, others)]);
       // Only this group's members can see a different outcome: the others kept their relative order.
-      await this.#startJob(appId, { kind: "group-members", groupId, reason: existing ? "group assignment changed" : "group assigned", total: await countMembers(db, groupId) });
+      await this.#startJob({ kind: "group-members", groupId, reason: existing ? "group assignment changed" : "group assigned", total: await countMembers(db, groupId) });
       return row;
     });
   }
 
   /** DELETE /apps/{appId}/groups/{groupId}: members keep the app only through another grant. */
   unassignGroup(appId: string, groupId: string): Promise<Result<null>> {
-    return this.#serialized(async () => {
+    return this.#serialized(appId, async () => {
       const db = this.#db;
       const [app, ordered] = await Promise.all([getApp(db, appId), appGroupsByPriority(db, appId)]);
       requireApp(app, appId);
@@ -141,7 +176,7 @@ export class AppCoordinator extends DurableObject<Env> {
       const order = removeGroup(ordered.map((g) => g.groupId), groupId);
       const moves = priorityMoves(order, new Map(ordered.map((g) => [g.groupId, g.priority])));
       await db.batch([deleteAppGroup(db, appId, groupId), ...setPriorities(db, appId, moves)]);
-      await this.#startJob(appId, { kind: "group-members", groupId, reason: "group unassigned", total: await countMembers(db, groupId) });
+      await this.#startJob({ kind: "group-members", groupId, reason: "group unassigned", total: await countMembers(db, groupId) });
       return null;
     });
   }
@@ -151,12 +186,12 @@ export class AppCoordinator extends DurableObject<Env> {
    * the priority gap and re-check every group-controlled assignment.
    */
   groupDeleted(appId: string): Promise<Result<null>> {
-    return this.#serialized(async () => {
+    return this.#serialized(appId, async () => {
       const db = this.#db;
       const ordered = await appGroupsByPriority(db, appId);
       const moves = priorityMoves(ordered.map((g) => g.groupId), new Map(ordered.map((g) => [g.groupId, g.priority])));
-      if (moves.length > 0) await db.batch(setPriorities(db, appId, moves) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      await this.#startJob(appId, { kind: "app-users", scope: "GROUP", reason: "group deleted", total: await countAppUsers(db, appId, "GROUP") });
+      await batchAll(db, setPriorities(db, appId, moves));
+      await this.#startJob({ kind: "app-users", scope: "GROUP", reason: "group deleted", total: await countAppUsers(db, appId, "GROUP") });
       return null;
     });
   }
@@ -166,8 +201,8 @@ export class AppCoordinator extends DurableObject<Env> {
    * `dropAttributes` are attributes removed from the schema, whose per-user values go too.
    */
   reconcileAll(appId: string, reason: string, dropAttributes: string[] = []): Promise<Result<null>> {
-    return this.#serialized(async () => {
-      await this.#startJob(appId, { kind: "app-users", reason, dropAttributes, total: await countAppUsers(this.#db, appId) });
+    return this.#serialized(appId, async () => {
+      await this.#startJob({ kind: "app-users", reason, dropAttributes, total: await countAppUsers(this.#db, appId) });
       return null;
     });
   }
@@ -179,29 +214,105 @@ export class AppCoordinator extends DurableObject<Env> {
 
   /** Deletes the app and all its assignments in one batch (Okta deletes only inactive apps; the route checks). */
   deleteApp(appId: string): Promise<Result<null>> {
-    return this.#serialized(async () => {
+    return this.#serialized(appId, async () => {
       const db = this.#db;
       await db.batch([deleteAllAppUsers(db, appId), deleteAppRow(db, appId)]);
       await this.#jobs.clear();
+      this.#store.clear();
       await this.ctx.storage.deleteAlarm();
       return null;
     });
   }
 
-  // ---- chunked fan-out ----------------------------------------------------------------------
+  // ---- provisioning -------------------------------------------------------------------------
+
+  /** The connection or capabilities changed: reload them and run what became due. */
+  provisioningChanged(appId: string): Promise<Result<null>> {
+    return this.#serialized(appId, async () => {
+      this.#settings = undefined;
+      this.#runner.reset();
+      await this.#schedule();
+      return null;
+    });
+  }
+
+  /** Provision Users: queues every assignment that has no downstream account yet. */
+  provisionUsers(appId: string): Promise<Result<ReturnType<typeof progressOf>>> {
+    return this.#serialized(appId, async () => {
+      const { mode } = await this.#provisioning();
+      if (!mode.enabled || !mode.create) {
+        throw DomainError.validation("feature", "Provision Users needs an enabled connection and Create Users (create.lifecycleCreate) enabled.");
+      }
+      await this.#startJob({ kind: "provision", reason: "provision users", total: await countAppUsers(this.#db, appId) });
+      const [job] = (await this.#jobs.list()).filter((j) => j.kind === "provision");
+      return progressOf(job ?? { id: "done", kind: "provision", reason: "provision users", cursor: null, done: 0, total: 0, startedAt: Date.now(), updatedAt: Date.now() });
+    });
+  }
+
+  /** Provision on demand: runs the user's pending (or a fresh) sync now and returns its trace. */
+  async syncUserNow(appId: string, userId: string): Promise<Result<RunReport>> {
+    const claimed = await this.#serialized(appId, async () => {
+      const settings = await this.#provisioning();
+      if (!settings.connection) throw DomainError.validation("feature", "Provisioning is not enabled for the app instance.");
+      if (!this.#store.bySubject(`user:${userId}`)) this.#store.enqueue(`user:${userId}`);
+      const task = this.#store.claimSubject(`user:${userId}`);
+      if (!task) throw DomainError.validation("sync", "A run for this user is already in progress; try again shortly.");
+      return { task, settings };
+    });
+    if (!claimed.ok) return claimed;
+    const report = await this.#runner.run(claimed.value.task, claimed.value.settings);
+    await this.#queue.run(() => this.#schedule());
+    return { ok: true, value: report };
+  }
+
+  async tasks(status?: TaskStatus): Promise<TaskRow[]> {
+    return this.#store.list(status);
+  }
+
+  retryTask(appId: string, taskId: string): Promise<Result<TaskRow>> {
+    return this.#serialized(appId, async () => {
+      const task = this.#store.retry(taskId);
+      if (!task) throw DomainError.notFound(taskId, "ProvisioningTask");
+      await this.#schedule();
+      return task;
+    });
+  }
+
+  /** A Group Push mapping was created, activated or its source group's members changed. */
+  pushMappingChanged(appId: string, mappingId: string): Promise<Result<null>> {
+    return this.#serialized(appId, async () => {
+      this.#store.enqueue(`group:${mappingId}`);
+      await this.#schedule();
+      return null;
+    });
+  }
+
+  /** A push mapping was deleted: forget what it pushed, and delete the downstream group if asked. */
+  pushMappingDeleted(appId: string, mappingId: string, targetGroupId: string | null, deleteTargetGroup: boolean): Promise<Result<null>> {
+    return this.#serialized(appId, async () => {
+      this.#store.forgetMapping(mappingId);
+      if (deleteTargetGroup && targetGroupId) this.#store.enqueue(`group-delete:${targetGroupId}`);
+      await this.#schedule();
+      return null;
+    });
+  }
+
+  // ---- alarm: fan-out chunks and outbound tasks ---------------------------------------------
 
   async alarm(): Promise<void> {
     await this.#queue.run(() => this.#runOneChunk());
+    await this.#runner.drain(Date.now() + DRAIN_BUDGET_MS);
+    await this.#queue.run(() => this.#schedule());
   }
 
-  async #startJob(appId: string, job: Omit<FanOutJob, "id" | "cursor" | "done" | "startedAt" | "updatedAt" | "total"> & { total: number }): Promise<void> {
-    await this.ctx.storage.put("appId", appId);
+  async #startJob(job: Omit<FanOutJob, "id" | "cursor" | "done" | "startedAt" | "updatedAt">): Promise<void> {
     await this.#jobs.enqueue(job);
     // The first chunk runs now, so a small group is complete when the request returns.
     await this.#runOneChunk();
+    await this.#schedule();
   }
 
-  /** Runs one chunk of the oldest job; schedules the alarm while work remains. */
+  /** Runs one chunk of the oldest fan-out job. */
   async #runOneChunk(): Promise<void> {
     const jobs = await this.#jobs.list();
     const job = jobs[0];
@@ -210,46 +321,109 @@ export class AppCoordinator extends DurableObject<Env> {
     const processed = await this.#processChunk(appId, job);
     if (processed < CHUNK_SIZE) jobs.shift();
     await this.#jobs.save(jobs);
-    if (jobs.length > 0) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** Sets the alarm for the earliest pending work: a fan-out chunk now, or the next due task. */
+  async #schedule(): Promise<void> {
+    const jobs = await this.#jobs.list();
+    const settings = await this.#provisioning();
+    const taskDue = settings.connection ? this.#store.nextDueAt() : undefined;
+    const due = jobs.length > 0 ? Date.now() : taskDue;
+    if (due === undefined) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(Math.max(due, Date.now()));
   }
 
   async #processChunk(appId: string, job: FanOutJob): Promise<number> {
     const db = this.#db;
     const app = await getApp(db, appId);
     if (!app) return 0;
-    const rules = await loadRules(db, appId);
-    const now = new Date();
+    if (job.kind === "provision") return this.#provisionChunk(appId, job);
+    const [rules, { mode }] = await Promise.all([loadRules(db, appId), this.#provisioning()]);
     const users =
       job.kind === "group-members"
         ? (await listGroupMembers(db, job.groupId!, job.cursor ?? undefined, CHUNK_SIZE)).slice(0, CHUNK_SIZE)
         : (await appUsersChunk(db, appId, job.cursor, CHUNK_SIZE, job.scope)).map((row) => row.user);
-    await reconcileChunk(db, app, rules, users, now, {
+    const { changed } = await reconcileChunk(db, app, rules, mode, users, new Date(), {
       memberOf: job.kind === "group-members" ? job.groupId : undefined,
       dropAttributes: job.dropAttributes,
     });
-    if (users.length > 0) job.cursor = users[users.length - 1].id;
-    job.done += users.length;
+    if (mode.enabled) for (const userId of changed) this.#store.enqueue(`user:${userId}`);
+    this.#advance(job, users.map((u) => u.id));
+    return users.length;
+  }
+
+  async #provisionChunk(appId: string, job: FanOutJob): Promise<number> {
+    const rows = await unprovisionedChunk(this.#db, appId, job.cursor, CHUNK_SIZE);
+    const now = new Date();
+    const waiting = rows.filter((row) => !this.#store.bySubject(`user:${row.userId}`));
+    const statements = waiting.map((row) => setProvisioningState(this.#db, appId, row.userId, { status: "STAGED", syncState: "SYNCING", lastUpdated: now }));
+    await batchAll(this.#db, statements);
+    for (const row of waiting) this.#store.enqueue(`user:${row.userId}`);
+    this.#advance(job, rows.map((row) => row.userId));
+    return rows.length;
+  }
+
+  #advance(job: FanOutJob, ids: string[]): void {
+    if (ids.length > 0) job.cursor = ids[ids.length - 1];
+    job.done += ids.length;
     job.total = Math.max(job.total, job.done);
     job.updatedAt = Date.now();
-    return users.length;
   }
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  #serialized<T>(task: () => Promise<T>): Promise<Result<T>> {
-    return this.#queue.run(() => toResult(task));
+  #serialized<T>(appId: string, task: () => Promise<T>): Promise<Result<T>> {
+    return this.#queue.run(async () => {
+      // The object learns its app id on first use; its alarm needs it later.
+      if ((await this.ctx.storage.get<string>("appId")) !== appId) await this.ctx.storage.put("appId", appId);
+      return toResult(task);
+    });
+  }
+
+  #provisioning(): Promise<ProvisioningSettings> {
+    this.#settings ??= this.ctx.storage
+      .get<string>("appId")
+      .then(async (appId) => settingsFrom(appId ? await getProvisioning(this.#db, appId) : undefined, this.env))
+      .catch((error) => {
+        this.#settings = undefined;
+        throw error;
+      });
+    return this.#settings;
   }
 
   async #context(appId: string, userId: string): Promise<AssignmentContext> {
-    const { app, user, existing, grants, rules } = await loadOne(this.#db, appId, userId);
+    const [{ app, user, existing, grants, rules }, { mode }] = await Promise.all([loadOne(this.#db, appId, userId), this.#provisioning()]);
     requireApp(app, appId);
     if (!user) throw DomainError.notFound(userId, "User");
-    return { app: app!, user, existing, grants, rules, now: new Date() };
+    return { app: app!, user, existing, grants, rules, provisioning: mode, now: new Date() };
   }
 
-  async #save(draft: Parameters<typeof toRow>[0], existing: AppUserRow | undefined): Promise<AppUserRow> {
+  /** Writes an assignment and, when the app provisions, queues its downstream sync (with any new password). */
+  async #save(draft: AppUserDraft, existing: AppUserRow | undefined): Promise<AppUserRow> {
     const row = await toRow(draft, existing, this.env.CREDENTIALS_KEY);
     await this.#db.batch([upsertAppUser(this.#db, row)]);
+    const { mode } = await this.#provisioning();
+    if (mode.enabled) {
+      this.#store.enqueue(`user:${row.userId}`, { passwordBox: draft.newPassword !== null ? row.passwordCiphertext : null });
+      await this.#schedule();
+    }
     return row;
   }
+
+  async #remove(userId: string): Promise<void> {
+    const appId = (await this.ctx.storage.get<string>("appId"))!;
+    await this.#db.batch([deleteAppUser(this.#db, appId, userId)]);
+    const { mode } = await this.#provisioning();
+    if (mode.enabled || this.#store.getLink(userId)?.active) {
+      this.#store.enqueue(`user:${userId}`);
+      await this.#schedule();
+    }
+  }
+}
+
+function sameGroupForAssignmentAndPush(): DomainError {
+  return new DomainError("E0000027", "this group is pushed to the app", [
+    "Okta doesn't support using the same group for app assignment and Group Push: assign the app to one group and push another (for example Accounting and AppPushGroup).",
+  ]);
 }

@@ -1,7 +1,6 @@
-import type { BatchItem } from "drizzle-orm/batch";
 import { compileRules, type ProfileRules } from "../assignments/effective-profile";
 import { reconcile, type AppUserDraft, type AssignmentContext } from "../assignments/app-user-rules";
-import type { DB } from "../db/client";
+import { batchAll, type DB } from "../db/client";
 import type { AppRow, AppUserRow, UserRow } from "../db/schema";
 import { getApp } from "../db/queries/apps";
 import { appUsersInRange, deleteAppUsers, getAppUser, upsertAppUsers } from "../db/queries/app-users";
@@ -10,6 +9,7 @@ import { getMappingForApp } from "../db/queries/mappings";
 import { getAppUserSchema } from "../db/queries/app-user-schemas";
 import { getUser } from "../db/queries/users";
 import { seal } from "../crypto/secret-box";
+import type { ProvisioningMode } from "../provisioning/capabilities";
 
 // The coordinator's reads and writes of assignment state in D1: it loads what the rules in
 // src/assignments need and turns their decisions into batch statements.
@@ -39,8 +39,8 @@ export async function toRow(draft: AppUserDraft, existing: AppUserRow | undefine
 }
 
 export interface ChunkOutcome {
-  upserted: number;
-  deleted: number;
+  /** Users whose assignment was created, changed or removed. */
+  changed: string[];
 }
 
 /**
@@ -52,12 +52,13 @@ export async function reconcileChunk(
   db: DB,
   app: AppRow,
   rules: ProfileRules,
+  provisioning: ProvisioningMode,
   users: UserRow[],
   now: Date,
   options: { memberOf?: string; dropAttributes?: string[] } = {},
 ): Promise<ChunkOutcome> {
   const { memberOf, dropAttributes = [] } = options;
-  if (users.length === 0) return { upserted: 0, deleted: 0 };
+  if (users.length === 0) return { changed: [] };
   const from = users[0].id;
   const to = users[users.length - 1].id;
   const [existing, grants] = await Promise.all([
@@ -67,14 +68,13 @@ export async function reconcileChunk(
   const upserts: AppUserRow[] = [];
   const deletes: string[] = [];
   for (const user of users) {
-    const ctx: AssignmentContext = { app, user, existing: withoutAttributes(existing.get(user.id), dropAttributes), grants: grants.get(user.id) ?? [], rules, now };
+    const ctx: AssignmentContext = { app, user, existing: withoutAttributes(existing.get(user.id), dropAttributes), grants: grants.get(user.id) ?? [], rules, provisioning, now };
     const decision = reconcile(ctx);
     if (decision.kind === "upsert") upserts.push({ ...decision.draft, passwordCiphertext: ctx.existing?.passwordCiphertext ?? null });
     if (decision.kind === "delete") deletes.push(user.id);
   }
-  const statements: BatchItem<"sqlite">[] = [...upsertAppUsers(db, upserts), ...deleteAppUsers(db, app.id, deletes)];
-  if (statements.length > 0) await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  return { upserted: upserts.length, deleted: deletes.length };
+  await batchAll(db, [...upsertAppUsers(db, upserts), ...deleteAppUsers(db, app.id, deletes)]);
+  return { changed: [...upserts.map((row) => row.userId), ...deletes] };
 }
 
 function withoutAttributes(row: AppUserRow | undefined, names: string[]): AppUserRow | undefined {

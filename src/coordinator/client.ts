@@ -3,6 +3,9 @@ import type { GroupAssignmentChange, JsonPatchOperation } from "../assignments/g
 import type { AppGroupRow, AppUserRow } from "../db/schema";
 import { unwrap, type Result } from "../domain/errors";
 import type { UnassignOutcome } from "./app-coordinator";
+import type { progressOf } from "./fan-out-jobs";
+import type { RunReport } from "./provisioning-runner";
+import type { TaskRow, TaskStatus } from "./provisioning-store";
 
 /**
  * The Worker's side of an app's coordinator: typed calls that return the value or throw the
@@ -24,6 +27,15 @@ export function appCoordinator(env: Env, appId: string) {
     reconcileAll: (reason: string, dropAttributes: string[] = []) => settle<null>(stub.reconcileAll(appId, reason, dropAttributes)),
     operations: () => stub.operations(),
     deleteApp: () => settle<null>(stub.deleteApp(appId)),
+    passwordChanged: (userId: string, passwordBox: string) => settle<null>(stub.passwordChanged(appId, userId, passwordBox)),
+    provisioningChanged: () => settle<null>(stub.provisioningChanged(appId)),
+    provisionUsers: () => settle<ReturnType<typeof progressOf>>(stub.provisionUsers(appId)),
+    syncUserNow: (userId: string) => settle<RunReport>(stub.syncUserNow(appId, userId)),
+    tasks: (status?: TaskStatus) => stub.tasks(status) as Promise<TaskRow[]>,
+    retryTask: (taskId: string) => settle<TaskRow>(stub.retryTask(appId, taskId)),
+    pushMappingChanged: (mappingId: string) => settle<null>(stub.pushMappingChanged(appId, mappingId)),
+    pushMappingDeleted: (mappingId: string, targetGroupId: string | null, deleteTargetGroup: boolean) =>
+      settle<null>(stub.pushMappingDeleted(appId, mappingId, targetGroupId, deleteTargetGroup)),
   };
 }
 

@@ -5,8 +5,11 @@
  */
 export interface FanOutJob {
   id: string;
-  /** group-members: every member of one group; app-users: every assignment of the app. */
-  kind: "group-members" | "app-users";
+  /**
+   * group-members: every member of one group; app-users: every assignment of the app;
+   * provision: every assignment without a downstream account (Provision Users).
+   */
+  kind: "group-members" | "app-users" | "provision";
   groupId?: string;
   /** app-users only: restrict to group-controlled assignments. */
   scope?: "GROUP";

@@ -3,6 +3,7 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 import type { AppUserScope, AppUserStatus, AppUserSyncState } from "../domain/app-user-states";
 import type { UserStatus } from "../domain/user-lifecycle";
 import type { AttributeDef } from "../mappings/app-user-schema";
+import type { UserProvisioningCapabilities } from "../provisioning/capabilities";
 
 type Json = Record<string, unknown>;
 
@@ -178,3 +179,44 @@ export type AppUserRow = typeof appUsers.$inferSelect;
 export type AppGroupRow = typeof appGroups.$inferSelect;
 export type AppUserSchemaRow = typeof appUserSchemas.$inferSelect;
 export type ProfileMappingRow = typeof profileMappings.$inferSelect;
+export type AppProvisioningRow = typeof appProvisioning.$inferSelect;
+export type GroupPushMappingRow = typeof groupPushMappings.$inferSelect;
+
+/**
+ * An app's "To App" provisioning: its SCIM connection (credentials sealed with
+ * CREDENTIALS_KEY, never returned) and its USER_PROVISIONING capabilities.
+ */
+export const appProvisioning = sqliteTable("app_provisioning", {
+  appId: text()
+    .primaryKey()
+    .references(() => apps.id, { onDelete: "cascade" }),
+  baseUrl: text().notNull(),
+  authScheme: text().$type<"TOKEN" | "BASIC">().notNull(),
+  credentialsBox: text().notNull(),
+  connectionStatus: text().$type<"ENABLED" | "DISABLED">().notNull(),
+  requestsPerSecond: integer().notNull().default(25),
+  capabilities: text({ mode: "json" }).$type<UserProvisioningCapabilities>().notNull(),
+  created: createdAt(),
+  lastUpdated: timestamp("last_updated").notNull(),
+});
+
+export const groupPushMappings = sqliteTable(
+  "group_push_mappings",
+  {
+    id: text().primaryKey(),
+    appId: text()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    sourceGroupId: text()
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    targetGroupId: text(),
+    targetGroupName: text(),
+    status: text().$type<"ACTIVE" | "INACTIVE" | "ERROR">().notNull(),
+    errorSummary: text(),
+    lastPush: timestamp("last_push"),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+  },
+  (t) => [uniqueIndex("group_push_app_source_idx").on(t.appId, t.sourceGroupId), index("group_push_source_idx").on(t.sourceGroupId)],
+);

@@ -13,6 +13,7 @@ export const ERROR_CATALOG = {
     summary: "Bad request.  Accept and/or Content-Type headers likely do not match supported values.",
   },
   E0000022: { status: 405, summary: "The endpoint does not support the provided HTTP method" },
+  E0000027: { status: 400, summary: "Group push bad request : {0}" },
   E0000029: { status: 400, summary: "Invalid paging request." },
   E0000031: { status: 400, summary: "Invalid search criteria." },
   E0000033: { status: 400, summary: "Bad request. Can't specify a search query and filter in the same request." },

@@ -2,6 +2,7 @@ import type { DB } from "../db/client";
 import type { GroupRow, UserRow } from "../db/schema";
 import * as groupQueries from "../db/queries/groups";
 import { appIdsOfGroup } from "../db/queries/app-groups";
+import { pushMappingsOfGroup } from "../db/queries/group-push";
 import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
 import { DomainError } from "../domain/errors";
 import { newId } from "../domain/ids";
@@ -58,7 +59,7 @@ export async function addMember(env: Env, db: DB, group: GroupRow, user: UserRow
   if (group.type !== "OKTA_GROUP") throw DomainError.validation("type", "Only OKTA_GROUP memberships can be managed");
   if (await groupQueries.isMember(db, group.id, user.id)) return;
   await groupQueries.addMembership(db, group.id, user.id, new Date());
-  await reconcileUserInApps(env, await appIdsOfGroup(db, group.id), user.id);
+  await membershipChanged(env, db, group.id, user.id);
 }
 
 /** DELETE /groups/{id}/users/{userId}: idempotent; the apps the group is assigned to follow. */
@@ -66,5 +67,12 @@ export async function removeMember(env: Env, db: DB, group: GroupRow, user: User
   if (group.type !== "OKTA_GROUP") throw DomainError.validation("type", "Only OKTA_GROUP memberships can be managed");
   if (!(await groupQueries.isMember(db, group.id, user.id))) return;
   await groupQueries.removeMembership(db, group.id, user.id, new Date());
-  await reconcileUserInApps(env, await appIdsOfGroup(db, group.id), user.id);
+  await membershipChanged(env, db, group.id, user.id);
+}
+
+/** Apps that assign the group re-check the user; apps that push it re-push its members. */
+async function membershipChanged(env: Env, db: DB, groupId: string, userId: string): Promise<void> {
+  const [assigning, pushing] = await Promise.all([appIdsOfGroup(db, groupId), pushMappingsOfGroup(db, groupId)]);
+  await reconcileUserInApps(env, assigning, userId);
+  await Promise.all(pushing.map((mapping) => appCoordinator(env, mapping.appId).pushMappingChanged(mapping.id)));
 }

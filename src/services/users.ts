@@ -8,7 +8,8 @@ import { hashPassword } from "../crypto/password-hash";
 import { DomainError } from "../domain/errors";
 import { newId } from "../domain/ids";
 import { applyLifecycle, statusAfterCreate, type LifecycleOperation } from "../domain/user-lifecycle";
-import { reconcileUserInApps } from "../coordinator/client";
+import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
+import { seal } from "../crypto/secret-box";
 import type { CreateUserInput, UserChangesInput } from "../wire/user";
 
 type Profile = Record<string, unknown>;
@@ -116,7 +117,19 @@ export async function changeUser(env: Env, db: DB, user: UserRow, input: UserCha
   }
   // Mapped app-user attributes follow the Okta profile.
   if (input.profile) await reconcileEverywhere(env, db, user.id);
+  if (input.credentials?.password) await announcePasswordChange(env, db, user.id, input.credentials.password.value);
   return updated;
+}
+
+/**
+ * Offers a new Okta password to the user's apps (those that sync Okta passwords push it). It
+ * crosses to the coordinators sealed, and is only ever stored sealed.
+ */
+async function announcePasswordChange(env: Env, db: DB, userId: string, password: string): Promise<void> {
+  const appIds = await appIdsForUser(db, userId);
+  if (appIds.length === 0) return;
+  const box = await seal(env.CREDENTIALS_KEY, password);
+  await Promise.all(appIds.map((appId) => appCoordinator(env, appId).passwordChanged(userId, box)));
 }
 
 /**

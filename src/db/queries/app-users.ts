@@ -1,4 +1,4 @@
-import { and, asc, between, eq, getTableColumns, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, between, eq, getTableColumns, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { AppUserScope } from "../../domain/app-user-states";
 import { toSnakeCase } from "drizzle-orm/casing";
@@ -10,6 +10,8 @@ export interface AppUserListQuery {
   appId: string;
   q?: string;
   scope?: AppUserScope;
+  /** Only assignments without a downstream account that no run is making (syncState DISABLED). */
+  unprovisioned?: boolean;
   where?: SQL;
   afterUserId?: string;
   limit: number;
@@ -34,6 +36,7 @@ export async function getAppUserWithUser(db: DB, appId: string, userId: string):
 export async function listAppUsers(db: DB, query: AppUserListQuery): Promise<AppUserWithUser[]> {
   const conditions: (SQL | undefined)[] = [eq(appUsers.appId, query.appId), query.where];
   if (query.scope) conditions.push(eq(appUsers.scope, query.scope));
+  if (query.unprovisioned) conditions.push(isNull(appUsers.externalId), eq(appUsers.syncState, "DISABLED"));
   if (query.afterUserId) conditions.push(gt(appUsers.userId, query.afterUserId));
   if (query.q) {
     conditions.push(startsWithAny(query.q, [appUsers.userName, users.firstName, users.lastName, users.email]));

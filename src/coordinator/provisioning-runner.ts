@@ -1,0 +1,224 @@
+import { open } from "../crypto/secret-box";
+import type { DB } from "../db/client";
+import { getAppUser } from "../db/queries/app-users";
+import { getPushMapping, pushCandidates, pushMappingsForUser, updatePushMapping } from "../db/queries/group-push";
+import { getGroup } from "../db/queries/groups";
+import { setProvisioningState } from "../db/queries/provisioning";
+import { getUser } from "../db/queries/users";
+import { pushGroup } from "../provisioning/group-push";
+import { Pacer } from "../provisioning/pacer";
+import { retryDelay } from "../provisioning/retry-policy";
+import { ScimClient } from "../provisioning/scim-client";
+import type { ProvisioningSettings } from "../provisioning/settings";
+import { syncUser, type TraceStep } from "../provisioning/user-sync";
+import { loadRules } from "./assignment-store";
+import type { ProvisioningStore, TaskRow } from "./provisioning-store";
+import type { SerialQueue } from "./serial-queue";
+
+/** How many downstream tasks run at once for one app (each still waits for the pacer). */
+const CONCURRENCY = 8;
+
+type Failure = { retryable: boolean; retryAfterMs?: number; reason: string; status: number | null };
+
+export interface RunReport {
+  taskId: string;
+  subject: string;
+  outcome: "DONE" | "RETRY" | "FAILED";
+  trace: TraceStep[];
+  error?: string;
+}
+
+interface Deps {
+  db: DB;
+  env: Env;
+  store: ProvisioningStore;
+  queue: SerialQueue;
+  appId: () => Promise<string | undefined>;
+  settings: () => Promise<ProvisioningSettings>;
+}
+
+/**
+ * Drains an app's outbound tasks. Each run claims its task and reads a snapshot inside the
+ * coordinator's critical section, calls the downstream outside it (so a slow app never stalls
+ * assignment changes), and records the outcome inside it again.
+ */
+export class ProvisioningRunner {
+  #pacer = new Pacer(25);
+  #patchSupported: Promise<boolean> | undefined;
+
+  constructor(private readonly deps: Deps) {}
+
+  /** The connection changed: forget what was learnt about the downstream. */
+  reset(): void {
+    this.#patchSupported = undefined;
+  }
+
+  async drain(deadline: number): Promise<void> {
+    const { queue, store } = this.deps;
+    for (;;) {
+      const settings = await this.deps.settings();
+      if (!settings.connection || Date.now() >= deadline) return;
+      this.#pacer.setRate(settings.requestsPerSecond);
+      const batch = await queue.run(async () => store.claimDue(Date.now(), CONCURRENCY));
+      if (batch.length === 0) return;
+      await Promise.all(batch.map((task) => this.run(task, settings)));
+    }
+  }
+
+  /** Runs one claimed task to its recorded outcome; never leaves it claimed. */
+  async run(task: TaskRow, settings: ProvisioningSettings): Promise<RunReport> {
+    const appId = await this.deps.appId();
+    try {
+      if (!appId || !settings.connection) throw new Error("provisioning is not configured for this app");
+      const scim = new ScimClient(settings.connection, async (input, init) => {
+        await this.#pacer.take();
+        return fetch(input, init);
+      });
+      const [kind, id] = splitSubject(task.subject);
+      if (kind === "user") return await this.#runUser(appId, id, task, scim, settings);
+      if (kind === "group") return await this.#runGroup(appId, id, task, scim);
+      return await this.#runGroupDelete(id, task, scim);
+    } catch (error) {
+      // An unexpected failure is treated like a server error: retried with backoff.
+      const reason = error instanceof Error ? error.message : String(error);
+      console.error(JSON.stringify({ event: "provisioning.task_crashed", taskId: task.id, subject: task.subject, reason }));
+      const outcome = await this.deps.queue.run(async () => this.#retryOrFail(task, { retryable: true, reason, status: null }));
+      return { taskId: task.id, subject: task.subject, outcome, trace: [], error: reason };
+    }
+  }
+
+  async #runUser(appId: string, userId: string, task: TaskRow, scim: ScimClient, settings: ProvisioningSettings): Promise<RunReport> {
+    const { db, store, queue, env } = this.deps;
+    const snapshot = await queue.run(async () => {
+      const [appUser, user, rules] = await Promise.all([getAppUser(db, appId, userId), getUser(db, userId), loadRules(db, appId)]);
+      const password = task.password_box ? await open(env.CREDENTIALS_KEY, task.password_box) : null;
+      return { appUser, user, rules, link: store.getLink(userId), pushedGroups: store.pushedGroupsOf(userId), password };
+    });
+    const result = await syncUser(scim, {
+      appUser: snapshot.appUser,
+      user: snapshot.user,
+      link: snapshot.link,
+      mode: settings.mode,
+      attributes: snapshot.rules.attributes,
+      password: snapshot.password,
+      pushedGroups: snapshot.pushedGroups,
+      patchSupported: () => this.#supportsPatch(scim),
+    });
+    const outcome = await queue.run(async () => {
+      const wasActive = snapshot.link?.active ?? false;
+      store.saveLink(userId, result.link);
+      for (const mappingId of result.leftGroups) store.setPushed(mappingId, "", userId, false);
+      const now = new Date();
+      if (result.error) {
+        const next = await this.#retryOrFail(task, result.error);
+        if (next === "FAILED") await setProvisioningState(db, appId, userId, { syncState: "ERROR", lastUpdated: now });
+        return next;
+      }
+      store.complete(task, result.passwordDelivered);
+      if (result.synced && result.link?.active && snapshot.appUser) {
+        await setProvisioningState(db, appId, userId, {
+          status: "PROVISIONED",
+          syncState: "SYNCHRONIZED",
+          externalId: result.link.externalId,
+          lastSync: now,
+          lastUpdated: now,
+        });
+      }
+      // A user who gained or lost a downstream account changes who Group Push should push.
+      if ((result.link?.active ?? false) !== wasActive) {
+        for (const mappingId of await pushMappingsForUser(db, appId, userId)) store.enqueue(`group:${mappingId}`);
+      }
+      return "DONE" as const;
+    });
+    return { taskId: task.id, subject: task.subject, outcome, trace: result.trace, error: result.error?.reason };
+  }
+
+  async #runGroup(appId: string, mappingId: string, task: TaskRow, scim: ScimClient): Promise<RunReport> {
+    const { db, store, queue } = this.deps;
+    const snapshot = await queue.run(async () => {
+      const mapping = await getPushMapping(db, appId, mappingId);
+      if (!mapping) return undefined;
+      const [group, candidates] = await Promise.all([getGroup(db, mapping.sourceGroupId), pushCandidates(db, appId, mapping.sourceGroupId)]);
+      const desired = store.activeLinks(candidates);
+      const pushed = store.pushedMembers(mappingId);
+      const externalIds = new Map([...pushed].map((userId) => [userId, store.getLink(userId)?.externalId]));
+      return { mapping, name: mapping.targetGroupName ?? group?.name ?? mapping.sourceGroupId, desired, pushed, externalIds };
+    });
+    if (!snapshot) {
+      await queue.run(async () => store.complete(task, false));
+      return { taskId: task.id, subject: task.subject, outcome: "DONE", trace: [{ step: "skip", detail: "the push mapping no longer exists" }] };
+    }
+    const result = await pushGroup(scim, {
+      mappingId,
+      status: snapshot.mapping.status === "ERROR" ? "ACTIVE" : snapshot.mapping.status,
+      targetGroupId: snapshot.mapping.targetGroupId,
+      targetGroupName: snapshot.name,
+      desired: snapshot.desired,
+      pushed: snapshot.pushed,
+      externalIdOf: (userId) => snapshot.externalIds.get(userId),
+    });
+    const outcome = await queue.run(async () => {
+      const target = result.targetGroupId ?? "";
+      for (const userId of result.added) store.setPushed(mappingId, target, userId, true);
+      for (const userId of result.removed) store.setPushed(mappingId, target, userId, false);
+      const now = new Date();
+      if (result.error) {
+        const next = await this.#retryOrFail(task, result.error);
+        await updatePushMapping(db, mappingId, {
+          targetGroupId: result.targetGroupId,
+          ...(next === "FAILED" ? { status: "ERROR" as const } : {}),
+          errorSummary: result.error.reason,
+          lastUpdated: now,
+        });
+        return next;
+      }
+      store.complete(task, false);
+      if (snapshot.mapping.status !== "INACTIVE") {
+        await updatePushMapping(db, mappingId, { targetGroupId: result.targetGroupId, status: "ACTIVE", errorSummary: null, lastPush: now, lastUpdated: now });
+      }
+      return "DONE" as const;
+    });
+    return { taskId: task.id, subject: task.subject, outcome, trace: result.trace, error: result.error?.reason };
+  }
+
+  async #runGroupDelete(targetGroupId: string, task: TaskRow, scim: ScimClient): Promise<RunReport> {
+    const deleted = await scim.request("DELETE", `/Groups/${targetGroupId}`);
+    const trace: TraceStep[] = [{ step: "update", detail: deleted.ok ? `deleted downstream group ${targetGroupId}` : `deleting ${targetGroupId}: ${deleted.reason}`, status: deleted.status }];
+    const outcome = await this.deps.queue.run(async () => {
+      if (deleted.ok || deleted.status === 404) {
+        this.deps.store.complete(task, false);
+        return "DONE" as const;
+      }
+      return this.#retryOrFail(task, deleted);
+    });
+    return { taskId: task.id, subject: task.subject, outcome, trace };
+  }
+
+  /** 429, 5xx and network errors wait and retry (up to the attempt cap); other errors fail at once. */
+  async #retryOrFail(task: TaskRow, error: Failure): Promise<"RETRY" | "FAILED"> {
+    const { store, env } = this.deps;
+    if (!error.retryable) {
+      store.fail(task, error.reason, error.status);
+      return "FAILED";
+    }
+    const delay = retryDelay(error, task.attempts + 1, { baseMs: Number(env.DOWNSTREAM_RETRY_BASE_MS) || 2_000 });
+    return store.retryLater(task, delay, error.reason, error.status);
+  }
+
+  /** Whether the downstream takes PATCH (its ServiceProviderConfig), asked once per connection. */
+  #supportsPatch(scim: ScimClient): Promise<boolean> {
+    this.#patchSupported ??= scim.serviceProviderConfig().then((spc) => {
+      if (!spc.ok) {
+        this.#patchSupported = undefined;
+        return false;
+      }
+      return spc.body.patch?.supported === true;
+    });
+    return this.#patchSupported;
+  }
+}
+
+function splitSubject(subject: string): ["user" | "group" | "group-delete", string] {
+  const at = subject.indexOf(":");
+  return [subject.slice(0, at) as "user" | "group" | "group-delete", subject.slice(at + 1)];
+}

@@ -1,0 +1,35 @@
+import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import type { DB } from "../client";
+import { appProvisioning, appUsers, type AppProvisioningRow, type AppUserRow } from "../schema";
+
+export async function getProvisioning(db: DB, appId: string): Promise<AppProvisioningRow | undefined> {
+  return db.query.appProvisioning.findFirst({ where: eq(appProvisioning.appId, appId) });
+}
+
+export async function saveProvisioning(db: DB, row: AppProvisioningRow): Promise<void> {
+  const { appId: _a, created: _c, ...changes } = row;
+  await db.insert(appProvisioning).values(row).onConflictDoUpdate({ target: appProvisioning.appId, set: changes });
+}
+
+/** Records a provisioning outcome on an assignment (only if it still exists). */
+export function setProvisioningState(
+  db: DB,
+  appId: string,
+  userId: string,
+  state: Partial<Pick<AppUserRow, "status" | "syncState" | "externalId" | "lastSync" | "lastUpdated">>,
+) {
+  return db
+    .update(appUsers)
+    .set(state)
+    .where(and(eq(appUsers.appId, appId), eq(appUsers.userId, userId)));
+}
+
+/** App users never provisioned (no downstream account) in one chunk, for Provision Users. */
+export async function unprovisionedChunk(db: DB, appId: string, afterUserId: string | null, limit: number): Promise<AppUserRow[]> {
+  return db
+    .select()
+    .from(appUsers)
+    .where(and(eq(appUsers.appId, appId), isNull(appUsers.externalId), afterUserId ? gt(appUsers.userId, afterUserId) : undefined))
+    .orderBy(asc(appUsers.userId))
+    .limit(limit);
+}

@@ -1,0 +1,62 @@
+import { DomainError } from "../domain/errors";
+
+/**
+ * Where provisioning may send requests. `public` (production): https to public hosts only.
+ * `local` (wrangler dev, tests): http and loopback or private addresses are allowed too, for a
+ * SCIM app running on the developer's machine. Set by the DOWNSTREAM_ACCESS variable.
+ *
+ * Host names are checked as written; Workers cannot resolve DNS before fetching, so a public
+ * name that resolves to a private address is not caught here (Cloudflare's network does not
+ * route Workers' fetches to private addresses anyway).
+ */
+export type DownstreamAccess = "public" | "local";
+
+export function downstreamAccess(value: string | undefined): DownstreamAccess {
+  return value === "local" ? "local" : "public";
+}
+
+export function checkDownstreamUrl(raw: string, access: DownstreamAccess): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw refuse(`baseUrl: "${raw}" is not an absolute URL`);
+  }
+  if (url.username || url.password) throw refuse("baseUrl: credentials belong in the connection profile, not the URL");
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw refuse("baseUrl: only https URLs are allowed");
+  const kind = hostKind(url.hostname);
+  if (access === "public") {
+    if (url.protocol !== "https:") throw refuse("baseUrl: must use https");
+    if (kind !== "public") throw refuse(`baseUrl: ${kind} addresses are not allowed as provisioning targets`);
+  } else if (url.protocol === "http:" && kind === "public") {
+    throw refuse("baseUrl: plain http is only allowed for loopback or private development hosts");
+  }
+  return url;
+}
+
+type HostKind = "public" | "loopback" | "private" | "link-local";
+
+export function hostKind(hostname: string): HostKind {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost") || host === "::1" || host === "0.0.0.0") return "loopback";
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    if (a === 127 || a === 0) return "loopback";
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) return "private";
+    if (a === 169 && b === 254) return "link-local";
+    return "public";
+  }
+  if (host.includes(":")) {
+    if (host.startsWith("fe8") || host.startsWith("fe9") || host.startsWith("fea") || host.startsWith("feb")) return "link-local";
+    if (host.startsWith("fc") || host.startsWith("fd")) return "private";
+    if (host.startsWith("::ffff:")) return hostKind(host.slice(7));
+    return "public";
+  }
+  if (host.endsWith(".internal") || host.endsWith(".local") || host.endsWith(".lan")) return "private";
+  return "public";
+}
+
+function refuse(cause: string): DomainError {
+  return DomainError.validation("baseUrl", cause);
+}

@@ -1,0 +1,152 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { DB } from "../db/client";
+import type { AppRow } from "../db/schema";
+import { getApp } from "../db/queries/apps";
+import { listAppUsers } from "../db/queries/app-users";
+import { appCoordinator } from "../coordinator/client";
+import type { TaskRow } from "../coordinator/provisioning-store";
+import { DomainError } from "../domain/errors";
+import { requireScope } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
+import { afterId } from "../http/search-params";
+import { jsonBody, queryParams } from "../http/validation";
+import {
+  connectionUsername,
+  requireProvisioning,
+  saveConnection,
+  setConnectionStatus,
+  testConnection,
+  updateUserProvisioning,
+} from "../services/provisioning";
+import { appUserJson } from "../wire/app-user";
+import { connectionJson, connectionRequestSchema, featureUpdateSchema, userProvisioningFeatureJson } from "../wire/provisioning";
+
+async function requireApp(db: DB, appId: string): Promise<AppRow> {
+  const app = await getApp(db, appId);
+  if (!app) throw DomainError.notFound(appId, "AppInstance");
+  return app;
+}
+
+function taskJson(task: TaskRow, appId: string, base: string) {
+  const [kind, id] = [task.subject.slice(0, task.subject.indexOf(":")), task.subject.slice(task.subject.indexOf(":") + 1)];
+  return {
+    id: task.id,
+    type: kind === "user" ? "USER_SYNC" : kind === "group" ? "GROUP_PUSH" : "GROUP_DELETE",
+    ...(kind === "user" ? { userId: id } : kind === "group" ? { mappingId: id } : { targetGroupId: id }),
+    status: task.status,
+    attempts: task.attempts,
+    nextAttemptAt: task.status === "PENDING" ? new Date(task.next_attempt_at).toISOString() : null,
+    lastError: task.last_error,
+    lastStatus: task.last_status,
+    created: new Date(task.created).toISOString(),
+    lastUpdated: new Date(task.updated).toISOString(),
+    _links: { retry: { href: `${base}/api/v1/apps/${appId}/provisioning/tasks/${task.id}/retry`, hints: { allow: ["POST"] } } },
+  };
+}
+
+/** Connection, USER_PROVISIONING feature and provisioning operations of an app. */
+export const provisioningRoutes = new Hono<AppEnv>()
+  .get("/:appId/connections/default", requireScope("okta.apps.read"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    const row = await requireProvisioning(db, app);
+    return c.json(connectionJson(row, app, baseUrl(c), await connectionUsername(c.env, row)));
+  })
+  .post(
+    "/:appId/connections/default",
+    requireScope("okta.apps.manage"),
+    queryParams(z.object({ activate: z.enum(["true", "false"]).optional() })),
+    jsonBody(connectionRequestSchema, "connection"),
+    async (c) => {
+      const db = c.get("db");
+      const app = await requireApp(db, c.req.param("appId"));
+      const activate = c.req.valid("query").activate;
+      const row = await saveConnection(c.env, db, app, c.req.valid("json"), activate === undefined ? undefined : activate === "true");
+      return c.json(connectionJson(row, app, baseUrl(c), await connectionUsername(c.env, row)));
+    },
+  )
+  .post("/:appId/connections/default/lifecycle/activate", requireScope("okta.apps.manage"), async (c) => {
+    const db = c.get("db");
+    await setConnectionStatus(c.env, db, await requireApp(db, c.req.param("appId")), "ENABLED");
+    return c.body(null, 204);
+  })
+  .post("/:appId/connections/default/lifecycle/deactivate", requireScope("okta.apps.manage"), async (c) => {
+    const db = c.get("db");
+    await setConnectionStatus(c.env, db, await requireApp(db, c.req.param("appId")), "DISABLED");
+    return c.body(null, 204);
+  })
+  .post("/:appId/connections/default/test", requireScope("okta.apps.manage"), async (c) => {
+    const db = c.get("db");
+    const row = await requireProvisioning(db, await requireApp(db, c.req.param("appId")));
+    return c.json(await testConnection(c.env, row));
+  })
+  .get("/:appId/features", requireScope("okta.apps.read"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    return c.json([userProvisioningFeatureJson(await requireProvisioning(db, app), app, baseUrl(c))]);
+  })
+  .get("/:appId/features/:name", requireScope("okta.apps.read"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    const row = await requireProvisioning(db, app);
+    if (c.req.param("name") !== "USER_PROVISIONING") throw DomainError.notFound(c.req.param("name"), "ApplicationFeature");
+    return c.json(userProvisioningFeatureJson(row, app, baseUrl(c)));
+  })
+  .put("/:appId/features/:name", requireScope("okta.apps.manage"), jsonBody(featureUpdateSchema, "feature"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    if (c.req.param("name") !== "USER_PROVISIONING") {
+      await requireProvisioning(db, app);
+      throw DomainError.notFound(c.req.param("name"), "ApplicationFeature");
+    }
+    const row = await updateUserProvisioning(c.env, db, app, c.req.valid("json"));
+    return c.json(userProvisioningFeatureJson(row, app, baseUrl(c)));
+  })
+  // provisio extensions below: Okta keeps these in its Admin Console only.
+  .get(
+    "/:appId/provisioning/unprovisioned-users",
+    requireScope("okta.apps.read"),
+    queryParams(z.object({ after: z.string().optional(), limit: limitParam(50, 500) })),
+    async (c) => {
+      const db = c.get("db");
+      const app = await requireApp(db, c.req.param("appId"));
+      await requireProvisioning(db, app);
+      const { after, limit } = c.req.valid("query");
+      const rows = await listAppUsers(db, { appId: app.id, unprovisioned: true, afterUserId: afterId(after), limit });
+      const items = respondWithPage(c, rows, limit, (row) => [row.appUser.userId]);
+      const base = baseUrl(c);
+      return c.json(items.map((row) => appUserJson(row.appUser, base)));
+    },
+  )
+  .post("/:appId/provisioning/provision-users", requireScope("okta.apps.manage"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    await requireProvisioning(db, app);
+    return c.json(await appCoordinator(c.env, app.id).provisionUsers(), 202);
+  })
+  .post("/:appId/provisioning/users/:userId/sync", requireScope("okta.apps.manage"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    await requireProvisioning(db, app);
+    return c.json(await appCoordinator(c.env, app.id).syncUserNow(c.req.param("userId")));
+  })
+  .get(
+    "/:appId/provisioning/tasks",
+    requireScope("okta.apps.read"),
+    queryParams(z.object({ status: z.enum(["PENDING", "IN_PROGRESS", "FAILED"]).optional() })),
+    async (c) => {
+      const db = c.get("db");
+      const app = await requireApp(db, c.req.param("appId"));
+      const base = baseUrl(c);
+      const tasks = await appCoordinator(c.env, app.id).tasks(c.req.valid("query").status);
+      return c.json(tasks.map((task) => taskJson(task, app.id, base)));
+    },
+  )
+  .post("/:appId/provisioning/tasks/:taskId/retry", requireScope("okta.apps.manage"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    const task = await appCoordinator(c.env, app.id).retryTask(c.req.param("taskId"));
+    return c.json(taskJson(task, app.id, baseUrl(c)));
+  });

@@ -1,0 +1,108 @@
+import type { DB } from "../db/client";
+import type { AppProvisioningRow, AppRow } from "../db/schema";
+import { getProvisioning, saveProvisioning } from "../db/queries/provisioning";
+import { updateApp } from "../db/queries/apps";
+import { appCoordinator } from "../coordinator/client";
+import { open, seal } from "../crypto/secret-box";
+import { DomainError } from "../domain/errors";
+import { DEFAULT_CAPABILITIES, featuresOf, mergeCapabilities, type CapabilitiesPatch } from "../provisioning/capabilities";
+import { checkDownstreamUrl, downstreamAccess } from "../provisioning/downstream-url";
+import { ScimClient } from "../provisioning/scim-client";
+import { authorizationHeader, type StoredCredentials } from "../provisioning/settings";
+import type { ConnectionRequest } from "../wire/provisioning";
+
+/** Okta's answer when an app has no provisioning connection yet. */
+export function provisioningNotEnabled(): DomainError {
+  return DomainError.validation("feature", "Provisioning is not enabled for the app instance.");
+}
+
+export async function requireProvisioning(db: DB, app: AppRow): Promise<AppProvisioningRow> {
+  const row = await getProvisioning(db, app.id);
+  if (!row) throw provisioningNotEnabled();
+  return row;
+}
+
+export async function connectionUsername(env: Env, row: AppProvisioningRow): Promise<string | undefined> {
+  const credentials = JSON.parse(await open(env.CREDENTIALS_KEY, row.credentialsBox)) as StoredCredentials;
+  return "username" in credentials ? credentials.username : undefined;
+}
+
+/** Saves the row, keeps the app's `features` in step, and tells the app's coordinator. */
+async function persist(env: Env, db: DB, app: AppRow, row: AppProvisioningRow): Promise<AppProvisioningRow> {
+  await saveProvisioning(db, row);
+  await updateApp(db, app.id, { features: featuresOf(row.connectionStatus === "ENABLED", row.capabilities), lastUpdated: row.lastUpdated });
+  await appCoordinator(env, app.id).provisioningChanged();
+  return row;
+}
+
+/**
+ * POST /apps/{appId}/connections/default: the SCIM base URL and credentials (sealed, never
+ * returned). Credentials may be left out to keep the stored ones.
+ */
+export async function saveConnection(env: Env, db: DB, app: AppRow, input: ConnectionRequest, activate: boolean | undefined): Promise<AppProvisioningRow> {
+  const url = checkDownstreamUrl(input.baseUrl, downstreamAccess(env.DOWNSTREAM_ACCESS));
+  const current = await getProvisioning(db, app.id);
+  const previous = current ? (JSON.parse(await open(env.CREDENTIALS_KEY, current.credentialsBox)) as StoredCredentials) : undefined;
+  let credentials: StoredCredentials;
+  if (input.profile.authScheme === "TOKEN") {
+    const token = input.profile.token ?? (previous && "token" in previous ? previous.token : undefined);
+    if (!token) throw DomainError.validation("profile.token", "profile.token: required");
+    credentials = { token };
+  } else {
+    const password = input.profile.password ?? (previous && "password" in previous && previous.username === input.profile.username ? previous.password : undefined);
+    if (!password) throw DomainError.validation("profile.password", "profile.password: required");
+    credentials = { username: input.profile.username, password };
+  }
+  const now = new Date();
+  const status = activate === undefined ? (current?.connectionStatus ?? "ENABLED") : activate ? "ENABLED" : "DISABLED";
+  return persist(env, db, app, {
+    appId: app.id,
+    baseUrl: url.toString().replace(/\/+$/, ""),
+    authScheme: input.profile.authScheme,
+    credentialsBox: await seal(env.CREDENTIALS_KEY, JSON.stringify(credentials)),
+    connectionStatus: status,
+    requestsPerSecond: input.pacing?.requestsPerSecond ?? current?.requestsPerSecond ?? 25,
+    capabilities: current?.capabilities ?? DEFAULT_CAPABILITIES,
+    created: current?.created ?? now,
+    lastUpdated: now,
+  });
+}
+
+export async function setConnectionStatus(env: Env, db: DB, app: AppRow, status: "ENABLED" | "DISABLED"): Promise<void> {
+  const row = await requireProvisioning(db, app);
+  if (row.connectionStatus !== status) await persist(env, db, app, { ...row, connectionStatus: status, lastUpdated: new Date() });
+}
+
+export async function updateUserProvisioning(env: Env, db: DB, app: AppRow, patch: CapabilitiesPatch): Promise<AppProvisioningRow> {
+  const row = await requireProvisioning(db, app);
+  return persist(env, db, app, { ...row, capabilities: mergeCapabilities(row.capabilities, patch), lastUpdated: new Date() });
+}
+
+export interface CredentialCheck {
+  name: "ServiceProviderConfig" | "ListUsers";
+  status: "SUCCESS" | "FAILURE";
+  detail: string;
+}
+
+/** Test API Credentials: reads the downstream's ServiceProviderConfig, then one user. */
+export async function testConnection(env: Env, row: AppProvisioningRow): Promise<{ status: "SUCCESS" | "FAILURE"; checks: CredentialCheck[]; errorSummary: string | null }> {
+  const credentials = JSON.parse(await open(env.CREDENTIALS_KEY, row.credentialsBox)) as StoredCredentials;
+  const scim = new ScimClient({ baseUrl: row.baseUrl, authorization: authorizationHeader(credentials), timeoutMs: Number(env.DOWNSTREAM_TIMEOUT_MS) || 10_000 });
+  const checks: CredentialCheck[] = [];
+  const spc = await scim.serviceProviderConfig();
+  checks.push(
+    spc.ok
+      ? { name: "ServiceProviderConfig", status: "SUCCESS", detail: `PATCH ${spc.body.patch?.supported ? "supported" : "not supported"}` }
+      : { name: "ServiceProviderConfig", status: "FAILURE", detail: spc.reason },
+  );
+  if (spc.ok) {
+    const users = await scim.request<{ totalResults?: number }>("GET", "/Users?count=1");
+    checks.push(
+      users.ok
+        ? { name: "ListUsers", status: "SUCCESS", detail: `${users.body.totalResults ?? 0} users visible` }
+        : { name: "ListUsers", status: "FAILURE", detail: users.reason },
+    );
+  }
+  const failed = checks.find((check) => check.status === "FAILURE");
+  return { status: failed ? "FAILURE" : "SUCCESS", checks, errorSummary: failed ? `${failed.name}: ${failed.detail}` : null };
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import type { AppProvisioningRow, AppRow } from "../db/schema";
+import { capabilitiesPatchSchema } from "../provisioning/capabilities";
+
+/** ProvisioningConnectionRequest (TOKEN), plus Basic credentials as an additive scheme. */
+export const connectionRequestSchema = z.object({
+  baseUrl: z.string().min(1).max(2048),
+  profile: z.discriminatedUnion("authScheme", [
+    z.object({ authScheme: z.literal("TOKEN"), token: z.string().min(1).max(4096).optional() }),
+    z.object({ authScheme: z.literal("BASIC"), username: z.string().min(1).max(256), password: z.string().min(1).max(1024).optional() }),
+  ]),
+  // provisio extension: outbound pacing for this app (0 = unpaced).
+  pacing: z.object({ requestsPerSecond: z.number().int().min(0).max(10_000) }).optional(),
+});
+export type ConnectionRequest = z.infer<typeof connectionRequestSchema>;
+
+export const featureUpdateSchema = capabilitiesPatchSchema;
+
+export function connectionJson(row: AppProvisioningRow, app: AppRow, base: string, username: string | undefined) {
+  const self = `${base}/api/v1/apps/${app.id}/connections/default`;
+  const lifecycle = row.connectionStatus === "ENABLED" ? "deactivate" : "activate";
+  return {
+    authScheme: row.authScheme,
+    status: row.connectionStatus,
+    baseUrl: row.baseUrl,
+    profile: { authScheme: row.authScheme, ...(username ? { username } : {}) },
+    pacing: { requestsPerSecond: row.requestsPerSecond },
+    _links: {
+      self: { href: self, hints: { allow: ["GET", "POST"] } },
+      [lifecycle]: { href: `${self}/lifecycle/${lifecycle}`, hints: { allow: ["POST"] } },
+    },
+  };
+}
+
+export function userProvisioningFeatureJson(row: AppProvisioningRow, app: AppRow, base: string) {
+  return {
+    name: "USER_PROVISIONING",
+    status: row.connectionStatus,
+    description: "User provisioning settings from Okta to a downstream application",
+    capabilities: row.capabilities,
+    _links: { self: { href: `${base}/api/v1/apps/${app.id}/features/USER_PROVISIONING`, hints: { allow: ["GET", "PUT"] } } },
+  };
+}
