@@ -18,6 +18,10 @@ export default defineConfig(async () => {
                   BOOTSTRAP_API_TOKEN: "test-bootstrap-token",
                   // base64 of 32 bytes: a fixed key for tests only.
                   CREDENTIALS_KEY: "dGVzdC1vbmx5LWNyZWRlbnRpYWxzLWtleS0zMi1ieXQ=",
+                  // The test SCIM app listens on 127.0.0.1; faults are injected with short timings.
+                  DOWNSTREAM_ACCESS: "local",
+                  DOWNSTREAM_TIMEOUT_MS: "1000",
+                  DOWNSTREAM_RETRY_BASE_MS: "50",
                 },
               },
             }),
@@ -26,6 +30,7 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/unit/**/*.test.ts", "test/routes/**/*.test.ts"],
             setupFiles: ["./test/apply-migrations.ts"],
+            globalSetup: ["./test/scim/global-setup.ts"],
           },
         },
         {

@@ -111,6 +111,12 @@ export class AppCoordinator extends DurableObject<Env> {
       const decision = reconcile({ app, user, existing, grants, rules, provisioning: mode, now: new Date() });
       if (decision.kind === "upsert") await this.#save(decision.draft, existing);
       if (decision.kind === "delete") await this.#remove(userId);
+      if (decision.kind === "none" && existing && mode.enabled && mode.pushProfile) {
+        // The SCIM user also carries Okta profile values the app profile does not hold (name,
+        // email): let the sync compare what it would push with what it last pushed.
+        this.#store.enqueue(`user:${userId}`);
+        await this.#schedule();
+      }
       return null;
     });
   }

@@ -21,7 +21,8 @@ export const SCIM_PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 export class ScimClient {
   constructor(
     private readonly connection: ScimConnection,
-    private readonly fetcher: typeof fetch = fetch,
+    // Workers' fetch must be called unbound (as a plain function), hence the arrow.
+    private readonly fetcher: typeof fetch = (input, init) => fetch(input, init),
   ) {}
 
   async request<T = Json>(method: string, path: string, body?: unknown): Promise<ScimOutcome<T>> {

@@ -1,0 +1,251 @@
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import express, { type NextFunction, type Request, type Response } from "express";
+import SCIMMY from "scimmy";
+import SCIMMYRouters from "scimmy-routers";
+
+/*
+ * A real SCIM 2.0 service provider for tests (SCIMMY + its express routers), in memory, with
+ * separate tenants under /t/<tenant>/scim/v2 so every test gets its own downstream app, and a
+ * fault injector in front of it: 429 with Retry-After, 500, slow answers, and "commit then
+ * hang" (the request is applied but its answer arrives after the client gave up).
+ *
+ * Control endpoints per tenant: POST /t/<t>/__faults (add faults), POST /t/<t>/__config
+ * ({patch: false} makes it a PUT-only provider), GET /t/<t>/__state (users, groups, passwords
+ * received, request log).
+ */
+
+export const SCIM_TOKEN = "scim-test-token";
+export const SCIM_BASIC = { username: "scim-admin", password: "scim-secret" };
+
+type Json = Record<string, any>;
+
+interface Fault {
+  method?: string;
+  path?: string;
+  kind: "429" | "500" | "delay" | "commit-then-hang" | "commit-then-409";
+  times: number;
+  retryAfter?: string;
+  delayMs?: number;
+}
+
+interface Tenant {
+  users: Map<string, Json>;
+  groups: Map<string, Json>;
+  passwords: Map<string, string[]>;
+  requests: { method: string; path: string; status: number; body?: unknown }[];
+  faults: Fault[];
+  patch: boolean;
+}
+
+const tenants = new Map<string, Tenant>();
+
+function tenant(name: string): Tenant {
+  let t = tenants.get(name);
+  if (!t) {
+    t = { users: new Map(), groups: new Map(), passwords: new Map(), requests: [], faults: [], patch: true };
+    tenants.set(name, t);
+  }
+  return t;
+}
+
+const notFound = (what: string) => new SCIMMY.Types.Error(404, "", `${what} not found`);
+const plain = (value: unknown): Json => JSON.parse(JSON.stringify(value));
+const meta = (type: string, created?: string) => ({ resourceType: type, created: created ?? new Date().toISOString(), lastModified: new Date().toISOString() });
+
+SCIMMY.Config.set({
+  documentationUri: "https://example.com/scim",
+  patch: { supported: true },
+  filter: { supported: true, maxResults: 1000 },
+  bulk: { supported: false },
+  changePassword: { supported: true },
+  sort: { supported: false },
+  etag: { supported: false },
+  authenticationSchemes: [],
+});
+
+SCIMMY.Resources.declare(SCIMMY.Resources.User, {
+  ingress: (resource: any, instance: any, ctx: string) => {
+    const t = tenant(ctx);
+    const data = plain(instance);
+    if (typeof instance.password === "string") data.password = instance.password;
+    const { password, ...stored } = data;
+    if (resource.id) {
+      const current = t.users.get(resource.id);
+      if (!current) throw notFound(`User ${resource.id}`);
+      const clash = [...t.users.values()].find((u) => u.id !== resource.id && u.userName.toLowerCase() === String(stored.userName).toLowerCase());
+      if (clash) throw new SCIMMY.Types.Error(409, "uniqueness", `userName ${stored.userName} is taken`);
+      const updated = { ...stored, id: resource.id, meta: meta("User", current.meta?.created) };
+      t.users.set(resource.id, updated);
+      if (password) t.passwords.set(resource.id, [...(t.passwords.get(resource.id) ?? []), password]);
+      return updated;
+    }
+    if ([...t.users.values()].some((u) => u.userName.toLowerCase() === String(stored.userName).toLowerCase())) {
+      throw new SCIMMY.Types.Error(409, "uniqueness", `userName ${stored.userName} already exists`);
+    }
+    const id = randomUUID();
+    const created = { ...stored, id, meta: meta("User") };
+    t.users.set(id, created);
+    if (password) t.passwords.set(id, [password]);
+    return created;
+  },
+  egress: (resource: any, ctx: string) => {
+    const t = tenant(ctx);
+    if (resource.id) {
+      const user = t.users.get(resource.id);
+      if (!user) throw notFound(`User ${resource.id}`);
+      return user;
+    }
+    const all = [...t.users.values()];
+    return resource.filter ? resource.filter.match(all) : all;
+  },
+  degress: (resource: any, ctx: string) => {
+    if (!tenant(ctx).users.delete(resource.id)) throw notFound(`User ${resource.id}`);
+  },
+});
+
+SCIMMY.Resources.declare(SCIMMY.Resources.Group, {
+  ingress: (resource: any, instance: any, ctx: string) => {
+    const t = tenant(ctx);
+    const data = plain(instance);
+    if (resource.id) {
+      const current = t.groups.get(resource.id);
+      if (!current) throw notFound(`Group ${resource.id}`);
+      const updated = { ...data, id: resource.id, meta: meta("Group", current.meta?.created) };
+      t.groups.set(resource.id, updated);
+      return updated;
+    }
+    if ([...t.groups.values()].some((g) => g.displayName === data.displayName)) throw new SCIMMY.Types.Error(409, "uniqueness", `group ${data.displayName} exists`);
+    const id = randomUUID();
+    const created = { ...data, id, members: data.members ?? [], meta: meta("Group") };
+    t.groups.set(id, created);
+    return created;
+  },
+  egress: (resource: any, ctx: string) => {
+    const t = tenant(ctx);
+    if (resource.id) {
+      const group = t.groups.get(resource.id);
+      if (!group) throw notFound(`Group ${resource.id}`);
+      return group;
+    }
+    const all = [...t.groups.values()];
+    return resource.filter ? resource.filter.match(all) : all;
+  },
+  degress: (resource: any, ctx: string) => {
+    if (!tenant(ctx).groups.delete(resource.id)) throw notFound(`Group ${resource.id}`);
+  },
+});
+
+function authenticate(request: Request): string {
+  const header = request.header("Authorization") ?? "";
+  const basic = `Basic ${Buffer.from(`${SCIM_BASIC.username}:${SCIM_BASIC.password}`).toString("base64")}`;
+  if (header !== `Bearer ${SCIM_TOKEN}` && header !== basic) throw new Error("Authorization failed: bad credentials");
+  return "okta";
+}
+
+function tenantOf(request: Request): string {
+  return request.originalUrl.split("/")[2] ?? "default";
+}
+
+/** Logs every SCIM request and applies the tenant's next matching fault, if any. */
+function faultInjector(request: Request, response: Response, next: NextFunction): void {
+  const t = tenant(tenantOf(request));
+  const path = request.originalUrl.replace(/^\/t\/[^/]+\/scim\/v2/, "");
+  const entry: Tenant["requests"][number] = { method: request.method, path, status: 0, body: request.body };
+  t.requests.push(entry);
+  response.on("finish", () => {
+    entry.status = response.statusCode;
+  });
+  if (!t.patch && path.startsWith("/ServiceProviderConfig")) {
+    response.status(200).type("application/scim+json").send(JSON.stringify(spcWithoutPatch()));
+    return;
+  }
+  if (!t.patch && request.method === "PATCH" && path.startsWith("/Users")) {
+    response.status(501).json({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "501", detail: "PATCH is not supported" });
+    return;
+  }
+  const fault = t.faults.find((f) => f.times > 0 && (!f.method || f.method === request.method) && (!f.path || new RegExp(f.path).test(path)));
+  if (!fault) return next();
+  fault.times--;
+  const error = (status: number, detail: string) =>
+    response.status(status).type("application/scim+json").send(JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: String(status), detail }));
+  switch (fault.kind) {
+    case "429":
+      if (fault.retryAfter !== undefined) response.setHeader("Retry-After", fault.retryAfter);
+      error(429, "Too many requests");
+      return;
+    case "500":
+      error(500, "Internal error (injected)");
+      return;
+    case "delay":
+      setTimeout(next, fault.delayMs ?? 0);
+      return;
+    case "commit-then-409": {
+      // The request is applied, but the answer says the user already exists: what a client
+      // sees when another writer created the same user between its search and its create.
+      const end = response.end.bind(response);
+      (response as any).end = () => {
+        const body = JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "409", scimType: "uniqueness", detail: "userName already exists" });
+        response.statusCode = 409;
+        response.setHeader("Content-Type", "application/scim+json");
+        response.setHeader("Content-Length", Buffer.byteLength(body));
+        return end(body);
+      };
+      next();
+      return;
+    }
+    case "commit-then-hang": {
+      // Let the request be applied, then hold the answer back past the client's timeout.
+      const end = response.end.bind(response);
+      (response as any).end = (...args: unknown[]) => {
+        setTimeout(() => end(...(args as [])), fault.delayMs ?? 5_000);
+        return response;
+      };
+      next();
+      return;
+    }
+  }
+}
+
+function spcWithoutPatch(): Json {
+  return {
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+    patch: { supported: false },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: 1000 },
+    changePassword: { supported: true },
+    sort: { supported: false },
+    etag: { supported: false },
+    authenticationSchemes: [],
+  };
+}
+
+export async function startScimServer(): Promise<{ origin: string; close: () => Promise<void> }> {
+  const app = express();
+  app.use(express.json({ type: ["application/json", "application/scim+json"], limit: "5mb" }));
+  app.post("/t/:tenant/__faults", (request, response) => {
+    tenant(String(request.params.tenant)).faults.push(...(request.body as Fault[]));
+    response.status(204).end();
+  });
+  app.post("/t/:tenant/__config", (request, response) => {
+    tenant(String(request.params.tenant)).patch = request.body.patch !== false;
+    response.status(204).end();
+  });
+  app.get("/t/:tenant/__state", (request, response) => {
+    const t = tenant(String(request.params.tenant));
+    response.json({
+      users: [...t.users.values()],
+      groups: [...t.groups.values()],
+      passwords: Object.fromEntries(t.passwords),
+      requests: t.requests,
+    });
+  });
+  app.use("/t/:tenant/scim/v2", faultInjector, new SCIMMYRouters({ type: "bearer", handler: authenticate, context: tenantOf }) as any);
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
