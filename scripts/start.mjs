@@ -12,6 +12,8 @@ function ensureDevVars() {
   const missing = [];
   if (!/^BOOTSTRAP_API_TOKEN=/m.test(current)) missing.push(`BOOTSTRAP_API_TOKEN=${randomBytes(24).toString("base64url")}`);
   if (!/^CREDENTIALS_KEY=/m.test(current)) missing.push(`CREDENTIALS_KEY=${randomBytes(32).toString("base64")}`);
+  // Lets provisioning reach a SCIM app on this machine (http, loopback); production stays "public".
+  if (!/^DOWNSTREAM_ACCESS=/m.test(current)) missing.push("DOWNSTREAM_ACCESS=local");
   if (missing.length === 0) return false;
   const header = current ? (current.endsWith("\n") ? "" : "\n") : "# Local development secrets, created by `npm start`. Never commit this file.\n";
   writeFileSync(devVars, `${current}${header}${missing.join("\n")}\n`, { mode: 0o600 });
