@@ -1,7 +1,5 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { DB } from "../db/client";
-import { getApp } from "../db/queries/apps";
 import { getAppGroup, listAppGroups } from "../db/queries/app-groups";
 import { getGroup } from "../db/queries/groups";
 import { appCoordinator } from "../coordinator/client";
@@ -9,6 +7,7 @@ import { decodeCursor } from "../domain/cursor";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
+import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { jsonBody, queryParams } from "../http/validation";
 import { appGroupJson, groupAssignmentSchema, jsonPatchSchema } from "../wire/app-group";
@@ -23,9 +22,6 @@ const listQuery = z.object({
   expand: expandParam,
 });
 
-async function requireAppExists(db: DB, appId: string): Promise<void> {
-  if (!(await getApp(db, appId))) throw DomainError.notFound(appId, "AppInstance");
-}
 
 /** /api/v1/apps/{appId}/groups: reads from D1, changes through the app's coordinator. */
 export const appGroupsRoutes = new Hono<AppEnv>()
@@ -33,7 +29,7 @@ export const appGroupsRoutes = new Hono<AppEnv>()
     const { appId } = c.req.param();
     const query = c.req.valid("query");
     const db = c.get("db");
-    await requireAppExists(db, appId);
+    await requireApp(db, appId);
     const after = query.after ? decodeCursor(query.after, 2) : undefined;
     const rows = await listAppGroups(db, {
       appId,
@@ -52,7 +48,7 @@ export const appGroupsRoutes = new Hono<AppEnv>()
   .get("/:appId/groups/:groupId", requireScope("okta.apps.read"), queryParams(z.object({ expand: expandParam })), async (c) => {
     const { appId, groupId } = c.req.param();
     const db = c.get("db");
-    await requireAppExists(db, appId);
+    await requireApp(db, appId);
     const row = await getAppGroup(db, appId, groupId);
     if (!row) throw DomainError.notFound(`${appId}/${groupId}`, "ApplicationGroupAssignment");
     const expand = c.req.valid("query").expand;
@@ -77,6 +73,6 @@ export const appGroupsRoutes = new Hono<AppEnv>()
   // provisio extension: progress of the app's running fan-out jobs (group assignment and the like).
   .get("/:appId/assignment-operations", requireScope("okta.apps.read"), async (c) => {
     const { appId } = c.req.param();
-    await requireAppExists(c.get("db"), appId);
+    await requireApp(c.get("db"), appId);
     return c.json(await appCoordinator(c.env, appId).operations());
   });

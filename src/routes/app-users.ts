@@ -1,7 +1,5 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { DB } from "../db/client";
-import { getApp } from "../db/queries/apps";
 import { getAppUserWithUser, listAppUsers } from "../db/queries/app-users";
 import { appUserColumns, appUserFilterRules } from "../db/queries/search-rules";
 import { appCoordinator } from "../coordinator/client";
@@ -9,6 +7,7 @@ import { DomainError } from "../domain/errors";
 import { APP_USER_SCOPES } from "../domain/app-user-states";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
+import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
@@ -27,9 +26,6 @@ const listQuery = z.object({
   query_scope: z.enum(APP_USER_SCOPES).optional(),
 });
 
-async function requireAppExists(db: DB, appId: string): Promise<void> {
-  if (!(await getApp(db, appId))) throw DomainError.notFound(appId, "AppInstance");
-}
 
 /** /api/v1/apps/{appId}/users: reads from D1, changes through the app's coordinator. */
 export const appUsersRoutes = new Hono<AppEnv>()
@@ -37,7 +33,7 @@ export const appUsersRoutes = new Hono<AppEnv>()
     const { appId } = c.req.param();
     const query = c.req.valid("query");
     const db = c.get("db");
-    await requireAppExists(db, appId);
+    await requireApp(db, appId);
     const rows = await listAppUsers(db, {
       appId,
       q: query.q,
@@ -58,7 +54,7 @@ export const appUsersRoutes = new Hono<AppEnv>()
   .get("/:appId/users/:userId", requireScope("okta.apps.read"), queryParams(z.object({ expand: expandUser })), async (c) => {
     const { appId, userId } = c.req.param();
     const db = c.get("db");
-    await requireAppExists(db, appId);
+    await requireApp(db, appId);
     const found = await getAppUserWithUser(db, appId, userId);
     if (!found) throw DomainError.notFound(`${appId}/${userId}`, "AppUser");
     const expand = c.req.valid("query").expand;

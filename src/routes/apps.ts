@@ -1,12 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { DB } from "../db/client";
-import type { AppRow } from "../db/schema";
-import { getApp, listApps } from "../db/queries/apps";
+import { listApps } from "../db/queries/apps";
 import { appColumns, appFilterRules } from "../db/queries/search-rules";
-import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
+import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
@@ -25,11 +23,6 @@ const listQuery = z.object({
   includeNonDeleted: booleanParam(false),
 });
 
-async function requireApp(db: DB, id: string): Promise<AppRow> {
-  const app = await getApp(db, id);
-  if (!app) throw DomainError.notFound(id, "AppInstance");
-  return app;
-}
 
 export const appsRoutes = new Hono<AppEnv>()
   .post(

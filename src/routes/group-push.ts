@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { DB } from "../db/client";
-import type { AppRow, GroupPushMappingRow } from "../db/schema";
-import { getApp } from "../db/queries/apps";
+import type { GroupPushMappingRow } from "../db/schema";
 import { getPushMapping, listPushMappings } from "../db/queries/group-push";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
+import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
@@ -14,11 +14,6 @@ import { createPushMapping, removePushMapping, setPushMappingStatus } from "../s
 import { booleanParam } from "../wire/common";
 import { createPushMappingSchema, pushMappingJson, updatePushMappingSchema } from "../wire/group-push";
 
-async function requireApp(db: DB, appId: string): Promise<AppRow> {
-  const app = await getApp(db, appId);
-  if (!app) throw DomainError.notFound(appId, "AppInstance");
-  return app;
-}
 
 async function requireMapping(db: DB, appId: string, id: string): Promise<GroupPushMappingRow> {
   const mapping = await getPushMapping(db, appId, id);

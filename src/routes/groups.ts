@@ -1,14 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { DB } from "../db/client";
-import type { GroupRow, UserRow } from "../db/schema";
-import { countMembers, getGroup, listGroupMembers, listGroups } from "../db/queries/groups";
+import type { GroupRow } from "../db/schema";
+import { countMembers, listGroupMembers, listGroups } from "../db/queries/groups";
 import { appIdsOfGroup, listAppsOfGroup } from "../db/queries/app-groups";
-import { getUser } from "../db/queries/users";
 import { groupColumns, groupFilterRules, groupSearchRules } from "../db/queries/search-rules";
-import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
+import { requireGroup, requireUserById } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, oneOfFilterOrSearch, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
@@ -26,17 +25,7 @@ const listQuery = z.object({
   expand: z.enum(["stats"]).optional(),
 });
 
-async function requireGroup(db: DB, id: string): Promise<GroupRow> {
-  const group = await getGroup(db, id);
-  if (!group) throw DomainError.notFound(id, "UserGroup");
-  return group;
-}
 
-async function requireUser(db: DB, id: string): Promise<UserRow> {
-  const user = await getUser(db, id);
-  if (!user) throw DomainError.notFound(id, "User");
-  return user;
-}
 
 async function statsOf(db: DB, group: GroupRow): Promise<GroupStats> {
   const [usersCount, appIds] = await Promise.all([countMembers(db, group.id), appIdsOfGroup(db, group.id)]);
@@ -110,13 +99,13 @@ export const groupsRoutes = new Hono<AppEnv>()
   )
   .put("/:groupId/users/:userId", requireScope("okta.groups.manage"), async (c) => {
     const db = c.get("db");
-    const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUser(db, c.req.param("userId"))]);
+    const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUserById(db, c.req.param("userId"))]);
     await addMember(c.env, db, group, user);
     return c.body(null, 204);
   })
   .delete("/:groupId/users/:userId", requireScope("okta.groups.manage"), async (c) => {
     const db = c.get("db");
-    const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUser(db, c.req.param("userId"))]);
+    const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUserById(db, c.req.param("userId"))]);
     await removeMember(c.env, db, group, user);
     return c.body(null, 204);
   });

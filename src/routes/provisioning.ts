@@ -1,14 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { DB } from "../db/client";
-import type { AppRow } from "../db/schema";
-import { getApp } from "../db/queries/apps";
 import { listAppUsers } from "../db/queries/app-users";
 import { appCoordinator } from "../coordinator/client";
 import type { TaskRow } from "../coordinator/provisioning-store";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
+import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
@@ -23,11 +21,6 @@ import {
 import { appUserJson } from "../wire/app-user";
 import { connectionJson, connectionRequestSchema, featureUpdateSchema, userProvisioningFeatureJson } from "../wire/provisioning";
 
-async function requireApp(db: DB, appId: string): Promise<AppRow> {
-  const app = await getApp(db, appId);
-  if (!app) throw DomainError.notFound(appId, "AppInstance");
-  return app;
-}
 
 function taskJson(task: TaskRow, appId: string, base: string) {
   const [kind, id] = [task.subject.slice(0, task.subject.indexOf(":")), task.subject.slice(task.subject.indexOf(":") + 1)];

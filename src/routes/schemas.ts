@@ -1,21 +1,13 @@
 import { Hono } from "hono";
-import type { DB } from "../db/client";
-import type { AppRow } from "../db/schema";
-import { getApp } from "../db/queries/apps";
 import { getAppUserSchema } from "../db/queries/app-user-schemas";
-import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
+import { requireApp } from "../services/lookups";
 import { baseUrl } from "../http/pagination";
 import { jsonBody } from "../http/validation";
 import { updateAppUserSchema } from "../services/app-profiles";
 import { appUserSchemaJson, appUserSchemaUpdate } from "../wire/app-user-schema";
 
-async function requireApp(db: DB, appId: string): Promise<AppRow> {
-  const app = await getApp(db, appId);
-  if (!app) throw DomainError.notFound(appId, "AppInstance");
-  return app;
-}
 
 /** /api/v1/meta/schemas/apps/{appId}/default: the app user schema (base + custom attributes). */
 export const schemasRoutes = new Hono<AppEnv>()
