@@ -27,6 +27,10 @@ import { settingsFrom, type ProvisioningSettings } from "../provisioning/setting
 import { loadOne, loadRules, reconcileChunk, toRow } from "./assignment-store";
 import { CHUNK_SIZE, JobStore, progressOf, type FanOutJob } from "./fan-out-jobs";
 import { ProvisioningRunner, type RunReport } from "./provisioning-runner";
+import { EMPTY_COUNTERS, ImportRunner, ROADBLOCK_KEY, type Roadblock } from "./import-runner";
+import type { ImportSessionRow } from "../db/schema";
+import { confirmItems, deleteOrgSetting, getOrgSetting, getSession, insertSession, openSession, updateSession } from "../db/queries/imports";
+import { randomChars } from "../domain/ids";
 import { ProvisioningStore, type TaskRow, type TaskStatus } from "./provisioning-store";
 import { SerialQueue } from "./serial-queue";
 
@@ -34,6 +38,10 @@ export type UnassignOutcome = { removed: true } | { removed: false; retainedBy: 
 
 /** How long one alarm invocation keeps draining outbound tasks before it reschedules itself. */
 const DRAIN_BUDGET_MS = 20_000;
+/** How long one alarm invocation advances an import session. */
+const IMPORT_BUDGET_MS = 10_000;
+/** How often a session waiting behind another app's roadblock looks again. */
+const ROADBLOCK_POLL_MS = 30_000;
 
 /**
  * One per app (addressed by app id). Every change to the app's assignments runs here, inside
@@ -48,6 +56,7 @@ export class AppCoordinator extends DurableObject<Env> {
   #jobs: JobStore;
   #store: ProvisioningStore;
   #runner: ProvisioningRunner;
+  #imports: ImportRunner;
   #settings: Promise<ProvisioningSettings> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -63,6 +72,7 @@ export class AppCoordinator extends DurableObject<Env> {
       appId: () => ctx.storage.get<string>("appId"),
       settings: () => this.#provisioning(),
     });
+    this.#imports = new ImportRunner({ db: this.#db, queue: this.#queue, store: this.#store, settings: () => this.#provisioning() });
   }
 
   // ---- direct assignments -------------------------------------------------------------------
@@ -303,12 +313,128 @@ export class AppCoordinator extends DurableObject<Env> {
     });
   }
 
-  // ---- alarm: fan-out chunks and outbound tasks ---------------------------------------------
+  // ---- imports ("To Okta") ------------------------------------------------------------------
+
+  /**
+   * Starts an import session: it waits while an import roadblock is raised anywhere in the
+   * org, then fetches, plans, checks safeguards and applies, a step per alarm.
+   */
+  startImport(appId: string, request: { type: "FULL" | "INCREMENTAL"; dryRun: boolean; trigger: "MANUAL" | "SCHEDULE" }): Promise<Result<ImportSessionRow>> {
+    return this.#serialized(appId, async () => {
+      const settings = await this.#provisioning();
+      if (!settings.connection) throw DomainError.validation("feature", "Provisioning is not enabled for the app instance.");
+      const open = await openSession(this.#db, appId);
+      if (open) throw new DomainError("E0000195", `import ${open.id} of this app is still ${open.status}`);
+      const roadblock = await getOrgSetting<Roadblock>(this.#db, ROADBLOCK_KEY);
+      const now = new Date();
+      const session: ImportSessionRow = {
+        id: `ims${randomChars(17)}`,
+        appId,
+        type: request.type,
+        trigger: request.trigger,
+        dryRun: request.dryRun,
+        status: "RUNNING",
+        phase: roadblock ? "WAITING" : "FETCH",
+        cursor: "1",
+        counters: EMPTY_COUNTERS,
+        safeguard: null,
+        error: null,
+        created: now,
+        lastUpdated: now,
+        completed: null,
+      };
+      await insertSession(this.#db, session);
+      await this.ctx.storage.setAlarm(Date.now());
+      return session;
+    });
+  }
+
+  /** Confirms pending items (all, or by id) and applies them; `activate` activates confirmed new users. */
+  confirmImport(appId: string, sessionId: string, request: { seqs: number[] | "all"; activate: boolean }): Promise<Result<ImportSessionRow>> {
+    return this.#serialized(appId, async () => {
+      const session = await this.#requireSession(appId, sessionId);
+      if (session.status !== "AWAITING_CONFIRMATION" && !(session.status === "RUNNING" && session.phase === "APPLY")) {
+        throw DomainError.validation("status", `import ${sessionId} is ${session.status}: only an import awaiting confirmation can be confirmed`);
+      }
+      await confirmItems(this.#db, sessionId, request.seqs);
+      if (request.activate) await this.ctx.storage.put(`activate:${sessionId}`, true);
+      const updated = (await updateSession(this.#db, sessionId, { status: "RUNNING", phase: "APPLY", cursor: "0", lastUpdated: new Date() }))!;
+      await this.ctx.storage.setAlarm(Date.now());
+      return updated;
+    });
+  }
+
+  /** Cancels a session that has not finished; its roadblock, if any, is lifted. */
+  cancelImport(appId: string, sessionId: string): Promise<Result<ImportSessionRow>> {
+    return this.#serialized(appId, async () => {
+      const session = await this.#requireSession(appId, sessionId);
+      if (session.status === "COMPLETED" || session.status === "CANCELLED" || session.status === "FAILED") {
+        throw DomainError.validation("status", `import ${sessionId} is already ${session.status}`);
+      }
+      const roadblock = await getOrgSetting<Roadblock>(this.#db, ROADBLOCK_KEY);
+      if (roadblock?.sessionId === sessionId) await deleteOrgSetting(this.#db, ROADBLOCK_KEY);
+      return (await updateSession(this.#db, sessionId, { status: "CANCELLED", phase: "DONE", completed: new Date(), lastUpdated: new Date() }))!;
+    });
+  }
+
+  /** The roadblock was resumed: the paused session applies its plan after all. */
+  resumeImport(appId: string, sessionId: string): Promise<Result<ImportSessionRow>> {
+    return this.#serialized(appId, async () => {
+      const session = await this.#requireSession(appId, sessionId);
+      if (session.status !== "PAUSED_SAFEGUARD") throw DomainError.validation("status", `import ${sessionId} is ${session.status}, not PAUSED_SAFEGUARD`);
+      await this.#imports.beginApply(session);
+      await this.ctx.storage.setAlarm(Date.now());
+      return (await getSession(this.#db, appId, sessionId))!;
+    });
+  }
+
+  /** Another app's roadblock was lifted: look at a waiting session now. */
+  wakeImports(appId: string): Promise<Result<null>> {
+    return this.#serialized(appId, async () => {
+      await this.ctx.storage.setAlarm(Date.now());
+      return null;
+    });
+  }
+
+  async #requireSession(appId: string, sessionId: string): Promise<ImportSessionRow> {
+    const session = await getSession(this.#db, appId, sessionId);
+    if (!session) throw DomainError.notFound(sessionId, "ImportSession");
+    return session;
+  }
+
+  /** Advances the app's open import for a bounded time; returns when it should run again. */
+  async #advanceImport(): Promise<number | undefined> {
+    const appId = await this.ctx.storage.get<string>("appId");
+    if (!appId) return undefined;
+    const deadline = Date.now() + IMPORT_BUDGET_MS;
+    for (;;) {
+      const session = await openSession(this.#db, appId);
+      if (!session || session.status !== "RUNNING") return undefined;
+      const more = await this.#imports.step(session);
+      if (!more) {
+        const after = await getSession(this.#db, appId, session.id);
+        if (after?.phase === "WAITING") return Date.now() + ROADBLOCK_POLL_MS;
+        if (after && after.status !== "RUNNING") await this.#finishImport(after);
+        return after?.status === "RUNNING" ? Date.now() : undefined;
+      }
+      if (Date.now() >= deadline) return Date.now();
+    }
+  }
+
+  async #finishImport(session: ImportSessionRow): Promise<void> {
+    if (await this.ctx.storage.get(`activate:${session.id}`)) {
+      await this.#queue.run(() => this.#imports.activateCreated(session.id));
+      await this.ctx.storage.delete(`activate:${session.id}`);
+    }
+  }
+
+  // ---- alarm: fan-out chunks, imports and outbound tasks ------------------------------------
 
   async alarm(): Promise<void> {
     await this.#queue.run(() => this.#runOneChunk());
+    const importDue = await this.#advanceImport();
     await this.#runner.drain(Date.now() + DRAIN_BUDGET_MS);
-    await this.#queue.run(() => this.#schedule());
+    await this.#queue.run(() => this.#schedule(importDue));
   }
 
   async #startJob(job: Omit<FanOutJob, "id" | "cursor" | "done" | "startedAt" | "updatedAt">): Promise<void> {
@@ -329,12 +455,13 @@ export class AppCoordinator extends DurableObject<Env> {
     await this.#jobs.save(jobs);
   }
 
-  /** Sets the alarm for the earliest pending work: a fan-out chunk now, or the next due task. */
-  async #schedule(): Promise<void> {
+  /** Sets the alarm for the earliest pending work: a fan-out chunk or an import step now, or the next due task. */
+  async #schedule(importDue?: number): Promise<void> {
     const jobs = await this.#jobs.list();
     const settings = await this.#provisioning();
     const taskDue = settings.connection ? this.#store.nextDueAt() : undefined;
-    const due = jobs.length > 0 ? Date.now() : taskDue;
+    const candidates = [jobs.length > 0 ? Date.now() : undefined, taskDue, importDue].filter((t): t is number => t !== undefined);
+    const due = candidates.length > 0 ? Math.min(...candidates) : undefined;
     if (due === undefined) return;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due) await this.ctx.storage.setAlarm(Math.max(due, Date.now()));

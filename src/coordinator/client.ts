@@ -1,6 +1,6 @@
 import type { AssignInput, UpdateInput } from "../assignments/app-user-rules";
 import type { GroupAssignmentChange, JsonPatchOperation } from "../assignments/group-assignment-patch";
-import type { AppGroupRow, AppUserRow } from "../db/schema";
+import type { AppGroupRow, AppUserRow, ImportSessionRow } from "../db/schema";
 import { unwrap, type Result } from "../domain/errors";
 import type { UnassignOutcome } from "./app-coordinator";
 import type { progressOf } from "./fan-out-jobs";
@@ -33,6 +33,13 @@ export function appCoordinator(env: Env, appId: string) {
     syncUserNow: (userId: string) => settle<RunReport>(stub.syncUserNow(appId, userId)),
     tasks: (status?: TaskStatus) => stub.tasks(status) as Promise<TaskRow[]>,
     retryTask: (taskId: string) => settle<TaskRow>(stub.retryTask(appId, taskId)),
+    startImport: (request: { type: "FULL" | "INCREMENTAL"; dryRun: boolean; trigger: "MANUAL" | "SCHEDULE" }) =>
+      settle<ImportSessionRow>(stub.startImport(appId, request)),
+    confirmImport: (sessionId: string, request: { seqs: number[] | "all"; activate: boolean }) =>
+      settle<ImportSessionRow>(stub.confirmImport(appId, sessionId, request)),
+    cancelImport: (sessionId: string) => settle<ImportSessionRow>(stub.cancelImport(appId, sessionId)),
+    resumeImport: (sessionId: string) => settle<ImportSessionRow>(stub.resumeImport(appId, sessionId)),
+    wakeImports: () => settle<null>(stub.wakeImports(appId)),
     pushMappingChanged: (mappingId: string) => settle<null>(stub.pushMappingChanged(appId, mappingId)),
     pushMappingDeleted: (mappingId: string, targetGroupId: string | null, deleteTargetGroup: boolean) =>
       settle<null>(stub.pushMappingDeleted(appId, mappingId, targetGroupId, deleteTargetGroup)),

@@ -4,6 +4,8 @@ import type { AppUserScope, AppUserStatus, AppUserSyncState } from "../domain/ap
 import type { UserStatus } from "../domain/user-lifecycle";
 import type { AttributeDef } from "../mappings/app-user-schema";
 import type { UserProvisioningCapabilities } from "../provisioning/capabilities";
+import type { InboundSettings } from "../imports/inbound-settings";
+import type { ImportResult } from "../imports/matching";
 
 type Json = Record<string, unknown>;
 
@@ -122,7 +124,11 @@ export const appUsers = sqliteTable(
     passwordChanged: timestamp("password_changed"),
     lastSync: timestamp("last_sync"),
   },
-  (t) => [primaryKey({ columns: [t.appId, t.userId] }), index("app_users_user_idx").on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.appId, t.userId] }),
+    index("app_users_user_idx").on(t.userId),
+    index("app_users_external_idx").on(t.appId, t.externalId),
+  ],
 );
 
 export const appGroups = sqliteTable(
@@ -196,6 +202,11 @@ export const appProvisioning = sqliteTable("app_provisioning", {
   connectionStatus: text().$type<"ENABLED" | "DISABLED">().notNull(),
   requestsPerSecond: integer().notNull().default(25),
   capabilities: text({ mode: "json" }).$type<UserProvisioningCapabilities>().notNull(),
+  // INBOUND_PROVISIONING ("To Okta"); null until first set.
+  inbound: text({ mode: "json" }).$type<InboundSettings>(),
+  // When the scheduled full / incremental imports last started (epoch ms).
+  lastFullImportAt: integer(),
+  lastIncrementalImportAt: integer(),
   created: createdAt(),
   lastUpdated: timestamp("last_updated").notNull(),
 });
@@ -220,3 +231,73 @@ export const groupPushMappings = sqliteTable(
   },
   (t) => [uniqueIndex("group_push_app_source_idx").on(t.appId, t.sourceGroupId), index("group_push_source_idx").on(t.sourceGroupId)],
 );
+
+export type ImportCounters = {
+  fetched: number;
+  exact: number;
+  partial: number;
+  new: number;
+  unchanged: number;
+  ignored: number;
+  toUnassign: number;
+  applied: number;
+  pending: number;
+  errors: number;
+};
+
+export const importSessions = sqliteTable(
+  "import_sessions",
+  {
+    id: text().primaryKey(),
+    appId: text()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    type: text().$type<"FULL" | "INCREMENTAL">().notNull(),
+    trigger: text().$type<"MANUAL" | "SCHEDULE">().notNull(),
+    dryRun: integer({ mode: "boolean" }).notNull(),
+    status: text().$type<"RUNNING" | "PAUSED_SAFEGUARD" | "AWAITING_CONFIRMATION" | "COMPLETED" | "CANCELLED" | "FAILED">().notNull(),
+    // Where a RUNNING session is: WAITING (behind a roadblock), FETCH, PLAN, APPLY.
+    phase: text().$type<"WAITING" | "FETCH" | "PLAN" | "APPLY" | "DONE">().notNull(),
+    cursor: text(),
+    counters: text({ mode: "json" }).$type<ImportCounters>().notNull(),
+    safeguard: text({ mode: "json" }).$type<Record<string, unknown>>(),
+    error: text(),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+    completed: timestamp("completed"),
+  },
+  (t) => [index("import_sessions_app_idx").on(t.appId, t.created), index("import_sessions_status_idx").on(t.status)],
+);
+
+export const importItems = sqliteTable(
+  "import_items",
+  {
+    sessionId: text()
+      .notNull()
+      .references(() => importSessions.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+    externalId: text().notNull(),
+    userName: text().notNull(),
+    active: integer({ mode: "boolean" }).notNull(),
+    profile: text({ mode: "json" }).$type<Json>().notNull(),
+    result: text().$type<ImportResult>(),
+    matchedUserId: text(),
+    decision: text().$type<"PENDING" | "CONFIRMED" | "APPLIED" | "SKIPPED" | "ERROR" | "NONE">().notNull(),
+    detail: text(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.seq] }),
+    index("import_items_external_idx").on(t.sessionId, t.externalId),
+    index("import_items_result_idx").on(t.sessionId, t.result),
+  ],
+);
+
+/** Org-wide settings (import safeguards, the import roadblock), one JSON value per key. */
+export const orgSettings = sqliteTable("org_settings", {
+  key: text().primaryKey(),
+  value: text({ mode: "json" }).$type<Json>().notNull(),
+  lastUpdated: timestamp("last_updated").notNull(),
+});
+
+export type ImportSessionRow = typeof importSessions.$inferSelect;
+export type ImportItemRow = typeof importItems.$inferSelect;

@@ -21,6 +21,7 @@ export const ERROR_CATALOG = {
   E0000041: { status: 400, summary: "Credentials should not be set on this resource based on the scheme." },
   E0000046: { status: 403, summary: "Deactivate application for user forbidden." },
   E0000056: { status: 403, summary: "Delete application forbidden." },
+  E0000195: { status: 409, summary: "Api validation failed due to conflict: {0}" },
   E0000117: { status: 403, summary: "Cannot assign apps or update app profiles for an inactive user." },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

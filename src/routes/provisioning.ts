@@ -19,7 +19,8 @@ import {
   updateUserProvisioning,
 } from "../services/provisioning";
 import { appUserJson } from "../wire/app-user";
-import { connectionJson, connectionRequestSchema, featureUpdateSchema, userProvisioningFeatureJson } from "../wire/provisioning";
+import { DEFAULT_INBOUND } from "../imports/inbound-settings";
+import { connectionJson, connectionRequestSchema, featureUpdateSchema, inboundFeatureJson, userProvisioningFeatureJson } from "../wire/provisioning";
 
 
 function taskJson(task: TaskRow, appId: string, base: string) {
@@ -78,7 +79,12 @@ export const provisioningRoutes = new Hono<AppEnv>()
   .get("/:appId/features", requireScope("okta.apps.read"), async (c) => {
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
-    return c.json([userProvisioningFeatureJson(await requireProvisioning(db, app), app, baseUrl(c))]);
+    const row = await requireProvisioning(db, app);
+    const base = baseUrl(c);
+    return c.json([
+      userProvisioningFeatureJson(row, app, base),
+      inboundFeatureJson(app.id, base, row.inbound ?? DEFAULT_INBOUND, row.connectionStatus),
+    ]);
   })
   .get("/:appId/features/:name", requireScope("okta.apps.read"), async (c) => {
     const db = c.get("db");

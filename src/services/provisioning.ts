@@ -63,6 +63,9 @@ export async function saveConnection(env: Env, db: DB, app: AppRow, input: Conne
     connectionStatus: status,
     requestsPerSecond: input.pacing?.requestsPerSecond ?? current?.requestsPerSecond ?? 25,
     capabilities: current?.capabilities ?? DEFAULT_CAPABILITIES,
+    inbound: current?.inbound ?? null,
+    lastFullImportAt: current?.lastFullImportAt ?? null,
+    lastIncrementalImportAt: current?.lastIncrementalImportAt ?? null,
     created: current?.created ?? now,
     lastUpdated: now,
   });

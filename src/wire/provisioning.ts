@@ -41,3 +41,13 @@ export function userProvisioningFeatureJson(row: AppProvisioningRow, app: AppRow
     _links: { self: { href: `${base}/api/v1/apps/${app.id}/features/USER_PROVISIONING`, hints: { allow: ["GET", "PUT"] } } },
   };
 }
+
+export function inboundFeatureJson(appId: string, base: string, inbound: unknown, status: string) {
+  return {
+    name: "INBOUND_PROVISIONING",
+    status,
+    description: "In-bound provisioning settings from an application to Okta",
+    capabilities: inbound,
+    _links: { self: { href: `${base}/api/v1/apps/${appId}/features/INBOUND_PROVISIONING`, hints: { allow: ["GET", "PUT"] } } },
+  };
+}

@@ -10,6 +10,9 @@ import SCIMMYRouters from "scimmy-routers";
  * fault injector in front of it: 429 with Retry-After, 500, slow answers, and "commit then
  * hang" (the request is applied but its answer arrives after the client gave up).
  *
+ * Express 4 on purpose: scimmy-routers casts startIndex/count by assigning to req.query,
+ * which Express 5 recomputes on every read, so paging would be ignored.
+ *
  * Control endpoints per tenant: POST /t/<t>/__faults (add faults), POST /t/<t>/__config
  * ({patch: false} makes it a PUT-only provider), GET /t/<t>/__state (users, groups, passwords
  * received, request log).

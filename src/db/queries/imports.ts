@@ -1,0 +1,166 @@
+import { and, asc, count, desc, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
+import { appUsers, importItems, importSessions, orgSettings, users, type ImportItemRow, type ImportSessionRow, type UserRow } from "../schema";
+
+type Json = Record<string, unknown>;
+
+export async function insertSession(db: DB, row: ImportSessionRow): Promise<void> {
+  await db.insert(importSessions).values(row);
+}
+
+export async function getSession(db: DB, appId: string, id: string): Promise<ImportSessionRow | undefined> {
+  return db.query.importSessions.findFirst({ where: and(eq(importSessions.appId, appId), eq(importSessions.id, id)) });
+}
+
+export async function updateSession(db: DB, id: string, changes: Partial<ImportSessionRow>): Promise<ImportSessionRow | undefined> {
+  const [row] = await db.update(importSessions).set(changes).where(eq(importSessions.id, id)).returning();
+  return row;
+}
+
+/** Newest first, keyset on creation time then id. */
+export async function listSessions(db: DB, appId: string, before: { created: number; id: string } | undefined, limit: number) {
+  const after = before
+    ? sql`(${importSessions.created} < ${before.created} OR (${importSessions.created} = ${before.created} AND ${importSessions.id} < ${before.id}))`
+    : undefined;
+  return db
+    .select()
+    .from(importSessions)
+    .where(and(eq(importSessions.appId, appId), after))
+    .orderBy(desc(importSessions.created), desc(importSessions.id))
+    .limit(limit + 1);
+}
+
+/** The app's session that is not finished (at most one runs per app). */
+export async function openSession(db: DB, appId: string): Promise<ImportSessionRow | undefined> {
+  return db.query.importSessions.findFirst({
+    where: and(eq(importSessions.appId, appId), inArray(importSessions.status, ["RUNNING", "PAUSED_SAFEGUARD"])),
+  });
+}
+
+/** Apps with a session waiting behind the roadblock. */
+export async function appsWithWaitingSessions(db: DB): Promise<string[]> {
+  const rows = await db.selectDistinct({ appId: importSessions.appId }).from(importSessions).where(and(eq(importSessions.status, "RUNNING"), eq(importSessions.phase, "WAITING")));
+  return rows.map((row) => row.appId);
+}
+
+const ITEM_COLUMNS = 10;
+
+export function insertItems(db: DB, rows: ImportItemRow[]): BatchItem<"sqlite">[] {
+  return chunk(rows, Math.floor(MAX_BOUND_PARAMS / ITEM_COLUMNS)).map((part) => db.insert(importItems).values(part));
+}
+
+export async function itemsChunk(
+  db: DB,
+  sessionId: string,
+  afterSeq: number,
+  limit: number,
+  where: { unplanned?: boolean; decision?: ImportItemRow["decision"]; result?: ImportItemRow["result"] } = {},
+): Promise<ImportItemRow[]> {
+  const conditions: (SQL | undefined)[] = [eq(importItems.sessionId, sessionId), gt(importItems.seq, afterSeq)];
+  if (where.unplanned) conditions.push(isNull(importItems.result));
+  if (where.decision) conditions.push(eq(importItems.decision, where.decision));
+  if (where.result) conditions.push(eq(importItems.result, where.result));
+  return db.select().from(importItems).where(and(...conditions)).orderBy(asc(importItems.seq)).limit(limit);
+}
+
+export function updateItem(db: DB, sessionId: string, seq: number, changes: Partial<ImportItemRow>): BatchItem<"sqlite"> {
+  return db.update(importItems).set(changes).where(and(eq(importItems.sessionId, sessionId), eq(importItems.seq, seq)));
+}
+
+export async function maxSeq(db: DB, sessionId: string): Promise<number> {
+  const [row] = await db.select({ n: sql<number | null>`max(${importItems.seq})` }).from(importItems).where(eq(importItems.sessionId, sessionId));
+  return row?.n ?? 0;
+}
+
+/**
+ * Stages an UNASSIGN item for every linked assignment of the app that the import did not see
+ * (a full import's "users no longer present"), in one set-based statement.
+ */
+export async function stageMissingAsUnassign(db: DB, sessionId: string, appId: string): Promise<void> {
+  const base = await maxSeq(db, sessionId);
+  await db.run(sql`
+    INSERT INTO import_items (session_id, seq, external_id, user_name, active, profile, result, matched_user_id, decision, detail)
+    SELECT ${sessionId}, ${base} + ROW_NUMBER() OVER (ORDER BY au.user_id), au.external_id, COALESCE(au.user_name, au.external_id), 0, '{}',
+           'UNASSIGN', au.user_id, 'PENDING', 'not present downstream any more'
+    FROM ${appUsers} au
+    WHERE au.app_id = ${appId} AND au.external_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM import_items i WHERE i.session_id = ${sessionId} AND i.external_id = au.external_id)`);
+}
+
+/** Auto-confirms every pending item with one of `results`. */
+export async function confirmResults(db: DB, sessionId: string, results: NonNullable<ImportItemRow["result"]>[]): Promise<void> {
+  if (results.length === 0) return;
+  await db
+    .update(importItems)
+    .set({ decision: "CONFIRMED" })
+    .where(and(eq(importItems.sessionId, sessionId), eq(importItems.decision, "PENDING"), inArray(importItems.result, results)));
+}
+
+export async function confirmItems(db: DB, sessionId: string, seqs: number[] | "all"): Promise<number> {
+  const pending = and(eq(importItems.sessionId, sessionId), eq(importItems.decision, "PENDING"));
+  if (seqs === "all") {
+    const rows = await db.update(importItems).set({ decision: "CONFIRMED" }).where(pending).returning({ seq: importItems.seq });
+    return rows.length;
+  }
+  let confirmed = 0;
+  for (const part of chunk(seqs, MAX_BOUND_PARAMS - 2)) {
+    const rows = await db.update(importItems).set({ decision: "CONFIRMED" }).where(and(pending, inArray(importItems.seq, part))).returning({ seq: importItems.seq });
+    confirmed += rows.length;
+  }
+  return confirmed;
+}
+
+export async function countItems(db: DB, sessionId: string) {
+  return db
+    .select({ result: importItems.result, decision: importItems.decision, n: count() })
+    .from(importItems)
+    .where(eq(importItems.sessionId, sessionId))
+    .groupBy(importItems.result, importItems.decision);
+}
+
+export async function listItems(db: DB, sessionId: string, result: ImportItemRow["result"] | undefined, afterSeq: number, limit: number) {
+  return db
+    .select()
+    .from(importItems)
+    .where(and(eq(importItems.sessionId, sessionId), result ? eq(importItems.result, result) : undefined, gt(importItems.seq, afterSeq)))
+    .orderBy(asc(importItems.seq))
+    .limit(limit + 1);
+}
+
+// ---- matching lookups (case-sensitive, as Okta matches) ---------------------------------------
+
+export async function appUserIdByExternalId(db: DB, appId: string, externalId: string): Promise<string | undefined> {
+  const row = await db.query.appUsers.findFirst({ columns: { userId: true }, where: and(eq(appUsers.appId, appId), eq(appUsers.externalId, externalId)) });
+  return row?.userId;
+}
+
+export async function usersWhere(db: DB, condition: SQL, limit = 2): Promise<UserRow[]> {
+  return db.select().from(users).where(condition).limit(limit);
+}
+
+export const byLogin = (login: string) => eq(users.login, login);
+export const byEmail = (email: string) => eq(users.email, email);
+export const byName = (first: string, last: string) => and(eq(users.firstName, first), eq(users.lastName, last)) as SQL;
+
+// ---- org settings -------------------------------------------------------------------------------
+
+export async function getOrgSetting<T extends Json>(db: DB, key: string): Promise<T | undefined> {
+  const row = await db.query.orgSettings.findFirst({ where: eq(orgSettings.key, key) });
+  return row?.value as T | undefined;
+}
+
+export async function putOrgSetting(db: DB, key: string, value: Json): Promise<void> {
+  const now = new Date();
+  await db.insert(orgSettings).values({ key, value, lastUpdated: now }).onConflictDoUpdate({ target: orgSettings.key, set: { value, lastUpdated: now } });
+}
+
+export async function deleteOrgSetting(db: DB, key: string): Promise<void> {
+  await db.delete(orgSettings).where(eq(orgSettings.key, key));
+}
+
+/** Every app assignment in the org (the org-level safeguard's base). */
+export async function countAllAppUsers(db: DB): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(appUsers);
+  return row?.n ?? 0;
+}

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import type { ImportItemRow, ImportSessionRow } from "../db/schema";
+import { iso } from "./common";
+
+export const startImportSchema = z.object({ type: z.enum(["FULL", "INCREMENTAL"]).default("FULL"), dryRun: z.boolean().default(false) });
+
+export const confirmImportSchema = z
+  .object({
+    itemIds: z.array(z.string().regex(/^\d+$/, "item ids are numbers as strings")).max(10_000).optional(),
+    all: z.boolean().optional(),
+    activate: z.boolean().default(false),
+  })
+  .refine((body) => body.all === true || (body.itemIds?.length ?? 0) > 0, { message: "give itemIds or all: true" });
+
+export const ITEM_RESULTS = ["EXACT", "PARTIAL", "NEW", "UNCHANGED", "UNASSIGN", "IGNORED"] as const;
+
+export function sessionJson(row: ImportSessionRow, base: string) {
+  const self = `${base}/api/v1/apps/${row.appId}/imports/${row.id}`;
+  return {
+    id: row.id,
+    appId: row.appId,
+    type: row.type,
+    trigger: row.trigger,
+    dryRun: row.dryRun,
+    status: row.status,
+    phase: row.phase,
+    counters: row.counters,
+    safeguard: row.safeguard,
+    error: row.error,
+    created: iso(row.created),
+    lastUpdated: iso(row.lastUpdated),
+    completed: iso(row.completed),
+    _links: {
+      self: { href: self },
+      items: { href: `${self}/items` },
+      confirm: { href: `${self}/confirm`, hints: { allow: ["POST"] } },
+      cancel: { href: `${self}/cancel`, hints: { allow: ["POST"] } },
+    },
+  };
+}
+
+export function itemJson(row: ImportItemRow) {
+  return {
+    id: String(row.seq),
+    externalId: row.externalId,
+    userName: row.userName,
+    active: row.active,
+    result: row.result,
+    decision: row.decision,
+    matchedUserId: row.matchedUserId,
+    detail: row.detail,
+    profile: row.profile,
+  };
+}
