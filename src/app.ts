@@ -12,6 +12,8 @@ import { appsRoutes } from "./routes/apps";
 import { groupPushRoutes } from "./routes/group-push";
 import { appImportsRoutes, orgImportRoutes } from "./routes/imports";
 import { groupsRoutes } from "./routes/groups";
+import { inlineHooksRoutes } from "./routes/inline-hooks";
+import { logsRoutes } from "./routes/logs";
 import { mappingsRoutes } from "./routes/mappings";
 import { provisioningRoutes } from "./routes/provisioning";
 import { schemasRoutes } from "./routes/schemas";
@@ -34,6 +36,8 @@ app.route("/api/v1/apps", groupPushRoutes);
 app.route("/api/v1/meta/schemas", schemasRoutes);
 app.route("/api/v1/mappings", mappingsRoutes);
 app.route("/api/v1", orgImportRoutes);
+app.route("/api/v1/logs", logsRoutes);
+app.route("/api/v1/inlineHooks", inlineHooksRoutes);
 
 app.notFound(notFoundHandler(app));
 app.onError(handleError);

@@ -16,8 +16,8 @@ import { sameJson } from "../assignments/effective-profile";
 import { batchAll, createDb, type DB } from "../db/client";
 import type { AppGroupRow, AppUserRow } from "../db/schema";
 import { getApp, deleteAppRow } from "../db/queries/apps";
-import { appUsersChunk, countAppUsers, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
-import { appGroupsByPriority, deleteAppGroup, getAppGroup, setPriorities, upsertAppGroup } from "../db/queries/app-groups";
+import { appIdsForUser, appUsersChunk, countAppUsers, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
+import { appGroupsByPriority, appIdsGrantedByGroups, deleteAppGroup, getAppGroup, setPriorities, upsertAppGroup } from "../db/queries/app-groups";
 import { countMembers, getGroup, listGroupMembers } from "../db/queries/groups";
 import { pushMappingForSource } from "../db/queries/group-push";
 import { getProvisioning, setProvisioningState, unprovisionedChunk } from "../db/queries/provisioning";
@@ -31,6 +31,7 @@ import { EMPTY_COUNTERS, ImportRunner, ROADBLOCK_KEY, type Roadblock } from "./i
 import type { ImportSessionRow } from "../db/schema";
 import { confirmItems, deleteOrgSetting, getOrgSetting, getSession, insertSession, openSession, updateSession } from "../db/queries/imports";
 import { randomChars } from "../domain/ids";
+import { writeLog } from "../audit/system-log";
 import { ProvisioningStore, type TaskRow, type TaskStatus } from "./provisioning-store";
 import { SerialQueue } from "./serial-queue";
 
@@ -72,7 +73,15 @@ export class AppCoordinator extends DurableObject<Env> {
       appId: () => ctx.storage.get<string>("appId"),
       settings: () => this.#provisioning(),
     });
-    this.#imports = new ImportRunner({ db: this.#db, queue: this.#queue, store: this.#store, settings: () => this.#provisioning() });
+    this.#imports = new ImportRunner({
+      db: this.#db,
+      credentialsKey: env.CREDENTIALS_KEY,
+      queue: this.#queue,
+      store: this.#store,
+      settings: () => this.#provisioning(),
+      reconcileHere: async (userId) => void (await this.#reconcileHere(userId)),
+      notifyOtherApps: (userIds) => this.#notifyOtherApps(userIds),
+    });
   }
 
   // ---- direct assignments -------------------------------------------------------------------
@@ -111,24 +120,38 @@ export class AppCoordinator extends DurableObject<Env> {
    * or remove their assignment here to match. Writes nothing when nothing changed.
    */
   reconcileUser(appId: string, userId: string): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
-      const { app, user, existing, grants, rules } = await loadOne(this.#db, appId, userId);
-      if (!app || !user) {
-        if (existing) await this.#remove(userId);
-        return null;
-      }
-      const { mode } = await this.#provisioning();
-      const decision = reconcile({ app, user, existing, grants, rules, provisioning: mode, now: new Date() });
-      if (decision.kind === "upsert") await this.#save(decision.draft, existing);
-      if (decision.kind === "delete") await this.#remove(userId);
-      if (decision.kind === "none" && existing && mode.enabled && mode.pushProfile) {
-        // The SCIM user also carries Okta profile values the app profile does not hold (name,
-        // email): let the sync compare what it would push with what it last pushed.
-        this.#store.enqueue(`user:${userId}`);
-        await this.#schedule();
-      }
+    return this.#serialized(appId, () => this.#reconcileHere(userId));
+  }
+
+  /** reconcileUser's body, for callers already inside the critical section. */
+  async #reconcileHere(userId: string): Promise<null> {
+    const appId = (await this.ctx.storage.get<string>("appId"))!;
+    const { app, user, existing, grants, rules } = await loadOne(this.#db, appId, userId);
+    if (!app || !user) {
+      if (existing) await this.#remove(userId);
       return null;
-    });
+    }
+    const { mode } = await this.#provisioning();
+    const decision = reconcile({ app, user, existing, grants, rules, provisioning: mode, now: new Date() });
+    if (decision.kind === "upsert") await this.#save(decision.draft, existing);
+    if (decision.kind === "delete") await this.#remove(userId);
+    if (decision.kind === "none" && existing && mode.enabled && mode.pushProfile) {
+      // The SCIM user also carries Okta profile values the app profile does not hold (name,
+      // email): let the sync compare what it would push with what it last pushed.
+      this.#store.enqueue(`user:${userId}`);
+      await this.#schedule();
+    }
+    return null;
+  }
+
+  /** Users whose Okta status or profile an import changed: their other apps follow. */
+  async #notifyOtherApps(userIds: string[]): Promise<void> {
+    const self = await this.ctx.storage.get<string>("appId");
+    for (const userId of new Set(userIds)) {
+      const [assigned, granted] = await Promise.all([appIdsForUser(this.#db, userId), appIdsGrantedByGroups(this.#db, userId)]);
+      const others = [...new Set([...assigned, ...granted])].filter((appId) => appId !== self);
+      await Promise.all(others.map((appId) => this.env.APP_COORDINATOR.getByName(appId).reconcileUser(appId, userId)));
+    }
   }
 
   /** The user's Okta password changed: push it where Sync Password pushes changes (sealed in transit). */
@@ -344,6 +367,14 @@ export class AppCoordinator extends DurableObject<Env> {
         completed: null,
       };
       await insertSession(this.#db, session);
+      await writeLog(this.#db, [
+        {
+          eventType: "system.import.start",
+          displayMessage: `${request.type === "FULL" ? "Full" : "Incremental"} import started${roadblock ? " (waiting behind an import roadblock)" : ""}`,
+          target: [{ id: appId, type: "AppInstance" }, { id: session.id, type: "ImportSession" }],
+          details: { sessionId: session.id, trigger: request.trigger, dryRun: request.dryRun },
+        },
+      ]);
       await this.ctx.storage.setAlarm(Date.now());
       return session;
     });
@@ -372,7 +403,17 @@ export class AppCoordinator extends DurableObject<Env> {
         throw DomainError.validation("status", `import ${sessionId} is already ${session.status}`);
       }
       const roadblock = await getOrgSetting<Roadblock>(this.#db, ROADBLOCK_KEY);
-      if (roadblock?.sessionId === sessionId) await deleteOrgSetting(this.#db, ROADBLOCK_KEY);
+      if (roadblock?.sessionId === sessionId) {
+        await deleteOrgSetting(this.#db, ROADBLOCK_KEY);
+        await writeLog(this.#db, [
+          {
+            eventType: "system.import.roadblock.resume",
+            displayMessage: "The affected import from AppInstance has been canceled. All other imports will resume.",
+            target: [{ id: appId, type: "AppInstance" }, { id: sessionId, type: "ImportSession" }],
+            details: { sessionId },
+          },
+        ]);
+      }
       return (await updateSession(this.#db, sessionId, { status: "CANCELLED", phase: "DONE", completed: new Date(), lastUpdated: new Date() }))!;
     });
   }
@@ -383,6 +424,14 @@ export class AppCoordinator extends DurableObject<Env> {
       const session = await this.#requireSession(appId, sessionId);
       if (session.status !== "PAUSED_SAFEGUARD") throw DomainError.validation("status", `import ${sessionId} is ${session.status}, not PAUSED_SAFEGUARD`);
       await this.#imports.beginApply(session);
+      await writeLog(this.#db, [
+        {
+          eventType: "system.import.roadblock.reschedule_and_resume",
+          displayMessage: "The affected import from AppInstance has been resumed by an administrator. All other imports will resume.",
+          target: [{ id: appId, type: "AppInstance" }, { id: sessionId, type: "ImportSession" }],
+          details: { sessionId },
+        },
+      ]);
       await this.ctx.storage.setAlarm(Date.now());
       return (await getSession(this.#db, appId, sessionId))!;
     });

@@ -20,15 +20,30 @@ import {
   usersWhere,
 } from "../db/queries/imports";
 import { getProvisioning } from "../db/queries/provisioning";
-import { insertUserWithGroups, updateUser } from "../db/queries/users";
+import { getUser, insertUserWithGroups, updateUser } from "../db/queries/users";
 import { newId } from "../domain/ids";
 import { DEFAULT_INBOUND, type InboundSettings } from "../imports/inbound-settings";
-import { autoConfirmed, flattenScimUser, oktaUsernameFor, type ImportedUser, type ImportResult } from "../imports/matching";
+import {
+  autoConfirmed,
+  flattenScimUser,
+  oktaUsernameFor,
+  profileMatches,
+  sourcedProfile,
+  sourcingResult,
+  type ImportedUser,
+  type ImportResult,
+} from "../imports/matching";
 import { DEFAULT_SAFEGUARDS, evaluateSafeguards, type SafeguardSettings } from "../imports/safeguards";
 import { PROVISIONING_OFF } from "../provisioning/capabilities";
 import { ScimClient } from "../provisioning/scim-client";
 import type { ProvisioningSettings } from "../provisioning/settings";
 import { loadOne } from "./assignment-store";
+import { open } from "../crypto/secret-box";
+import { getApp } from "../db/queries/apps";
+import { getInlineHook } from "../db/queries/inline-hooks";
+import type { AppRow, InlineHookRow } from "../db/schema";
+import { HOOK_TIMEOUT_MS, IMPORT_HOOK_TYPE, importHookRequest, parseHookResponse, type HookEffect } from "../imports/inline-hook";
+import { writeLog, type LogEventInput } from "../audit/system-log";
 import type { ProvisioningStore } from "./provisioning-store";
 import type { SerialQueue } from "./serial-queue";
 
@@ -41,13 +56,32 @@ const APPLY_CHUNK = 100;
 
 export type Roadblock = { sessionId: string; appId: string; level: "APP" | "ORG"; removals: number; limit: number; percent: number; raised: string };
 
-export const EMPTY_COUNTERS: ImportCounters = { fetched: 0, exact: 0, partial: 0, new: 0, unchanged: 0, ignored: 0, toUnassign: 0, applied: 0, pending: 0, errors: 0 };
+export const EMPTY_COUNTERS: ImportCounters = {
+  fetched: 0,
+  exact: 0,
+  partial: 0,
+  new: 0,
+  unchanged: 0,
+  ignored: 0,
+  updated: 0,
+  deactivated: 0,
+  reactivated: 0,
+  toUnassign: 0,
+  applied: 0,
+  pending: 0,
+  errors: 0,
+};
 
 interface Deps {
   db: DB;
+  credentialsKey: string;
   queue: SerialQueue;
   store: ProvisioningStore;
   settings: () => Promise<ProvisioningSettings>;
+  /** Re-checks a user's assignment in this app (called inside the critical section). */
+  reconcileHere: (userId: string) => Promise<void>;
+  /** Tells the other apps a user's Okta status or profile changed (called outside it). */
+  notifyOtherApps: (userIds: string[]) => Promise<void>;
 }
 
 /**
@@ -67,9 +101,15 @@ export class ImportRunner {
       case "FETCH":
         return this.#fetchPage(session);
       case "PLAN":
-        return this.deps.queue.run(() => this.#planChunk(session));
-      case "APPLY":
-        return this.deps.queue.run(() => this.#applyChunk(session));
+        return this.#planStep(session);
+      case "APPLY": {
+        const changedUsers: string[] = [];
+        const more = await this.deps.queue.run(() => this.#applyChunk(session, changedUsers));
+        // Other apps' coordinators are called outside this one's critical section, so two
+        // coordinators importing at once can never wait on each other.
+        if (changedUsers.length > 0) await this.deps.notifyOtherApps(changedUsers);
+        return more;
+      }
       default:
         return false;
     }
@@ -118,22 +158,104 @@ export class ImportRunner {
     });
   }
 
-  async #planChunk(session: ImportSessionRow): Promise<boolean> {
-    const { db } = this.deps;
+  /**
+   * Plans a chunk: matching (D1 reads) and the app's import inline hook (a network call, 3 s
+   * at most per item) run outside the critical section; the decisions are written inside it.
+   */
+  async #planStep(session: ImportSessionRow): Promise<boolean> {
+    const { db, queue } = this.deps;
     const current = await this.#reload(session);
     if (!current || current.status !== "RUNNING" || current.phase !== "PLAN") return false;
     const inbound = await this.#inbound(current.appId);
     const items = await itemsChunk(db, current.id, Number(current.cursor ?? "0"), PLAN_CHUNK, { unplanned: true });
-    if (items.length > 0) {
-      const decisions = await Promise.all(items.map((item) => this.#match(current.appId, item, inbound)));
+    if (items.length === 0) {
+      return queue.run(async () => {
+        const again = await this.#reload(current);
+        return again?.status === "RUNNING" && again.phase === "PLAN" ? this.#finishPlan(again, inbound) : false;
+      });
+    }
+    const planned = await Promise.all(items.map((item) => this.#match(current.appId, item, inbound)));
+    const hook = await this.#importHook(current.appId);
+    if (hook) await this.#runHook(hook, current, items, planned);
+    return queue.run(async () => {
+      const again = await this.#reload(current);
+      if (!again || again.status !== "RUNNING" || again.phase !== "PLAN" || again.cursor !== current.cursor) return again?.status === "RUNNING";
       await batchAll(
         db,
-        items.map((item, i) => updateItem(db, current.id, item.seq, { result: decisions[i].result, matchedUserId: decisions[i].userId ?? null, detail: decisions[i].detail, decision: decisions[i].result === "UNCHANGED" || decisions[i].result === "IGNORED" ? "NONE" : "PENDING" })),
+        items.map((item, i) =>
+          updateItem(db, again.id, item.seq, {
+            result: planned[i].result,
+            matchedUserId: planned[i].userId ?? null,
+            detail: planned[i].detail,
+            profile: planned[i].profile ?? item.profile,
+            decision: planned[i].result === "UNCHANGED" || planned[i].result === "IGNORED" ? "NONE" : "PENDING",
+          }),
+        ),
       );
-      await this.#save(current, { cursor: String(items[items.length - 1].seq) });
+      await this.#save(again, { cursor: String(items[items.length - 1].seq) });
       return true;
+    });
+  }
+
+  async #importHook(appId: string) {
+    const app = await getApp(this.deps.db, appId);
+    const hookId = (app?.settings as { inlineHookId?: unknown } | undefined)?.inlineHookId;
+    if (typeof hookId !== "string") return undefined;
+    const hook = await getInlineHook(this.deps.db, hookId);
+    return hook?.status === "ACTIVE" && hook.type === IMPORT_HOOK_TYPE ? { hook, app: app! } : undefined;
+  }
+
+  /** Calls the import inline hook per item and applies its commands; a failure leaves the item as planned. */
+  async #runHook(target: { hook: InlineHookRow; app: AppRow }, session: ImportSessionRow, items: ImportItemRow[], planned: Planned[]): Promise<void> {
+    const { hook, app } = target;
+    const headers = await hookHeaders(hook, this.deps.credentialsKey);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < items.length; i = next++) {
+        const plan = planned[i];
+        if (plan.result !== "EXACT" && plan.result !== "PARTIAL" && plan.result !== "NEW") continue;
+        const request = importHookRequest({
+          app: { id: app.id, name: app.name, label: app.label, status: app.status },
+          sessionId: session.id,
+          user: importedOf(items[i]),
+          proposed: plan.result === "NEW" ? "CREATE_USER" : "LINK_USER",
+          matchedUserId: plan.userId,
+          policy: ["EMAIL", "FIRST_AND_LAST_NAME_MATCH"],
+        });
+        try {
+          const response = await fetch(hook.uri, { method: "POST", headers, body: JSON.stringify(request), signal: AbortSignal.timeout(HOOK_TIMEOUT_MS) });
+          if (!response.ok) throw new Error(`answered ${response.status}`);
+          await this.#applyHookEffect(parseHookResponse(await response.json()), items[i], plan);
+        } catch (error) {
+          const reason = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${HOOK_TIMEOUT_MS} ms` : error instanceof Error ? error.message : String(error);
+          plan.detail = `${plan.detail}; inline hook failed (${reason}): item left as planned`;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, items.length) }, worker));
+  }
+
+  async #applyHookEffect(effect: HookEffect, item: ImportItemRow, plan: Planned): Promise<void> {
+    const notes: string[] = [];
+    if (effect.appUserProfile || effect.userProfile) {
+      const profile = { ...item.profile, ...effect.appUserProfile };
+      if (effect.userProfile) profile[OKTA_PROFILE_KEY] = { ...(item.profile[OKTA_PROFILE_KEY] as Record<string, unknown> | undefined), ...effect.userProfile };
+      plan.profile = profile;
+      notes.push("profile changed by the inline hook");
     }
-    return this.#finishPlan(current, inbound);
+    if (effect.linkUserId) {
+      const user = await getUser(this.deps.db, effect.linkUserId);
+      if (user) {
+        Object.assign(plan, { result: "EXACT", userId: user.id });
+        notes.push(`inline hook linked to ${user.profile.login}`);
+      } else {
+        notes.push(`inline hook named unknown user ${effect.linkUserId}`);
+      }
+    } else if (effect.action === "CREATE_USER" && plan.result !== "NEW") {
+      Object.assign(plan, { result: "NEW", userId: undefined });
+      notes.push("inline hook asked to create a new user");
+    }
+    if (notes.length > 0) plan.detail = `${plan.detail}; ${notes.join("; ")}`;
   }
 
   /** The whole plan is known: stage removals, check the safeguards, then apply (or stop). */
@@ -150,12 +272,23 @@ export class ImportRunner {
       countAllAppUsers(db),
       getOrgSetting<SafeguardSettings>(db, SAFEGUARDS_KEY),
     ]);
-    const breach = evaluateSafeguards({ removals: counters.toUnassign, appAssigned, orgAssigned, settings: settings ?? DEFAULT_SAFEGUARDS });
+    // Both unassignments and the deactivations sourcing would cause count.
+    const removals = counters.toUnassign + counters.deactivated;
+    const breach = evaluateSafeguards({ removals, appAssigned, orgAssigned, settings: settings ?? DEFAULT_SAFEGUARDS });
     if (breach) {
       const roadblock: Roadblock = { sessionId: session.id, appId: session.appId, ...breach, raised: new Date().toISOString() };
       if (!(await getOrgSetting<Roadblock>(db, ROADBLOCK_KEY))) await putOrgSetting(db, ROADBLOCK_KEY, roadblock);
       await this.#save(session, { counters, status: "PAUSED_SAFEGUARD", safeguard: { ...breach }, phase: "APPLY", cursor: "0" });
-      console.log(JSON.stringify({ event: "system.import.roadblock", appId: session.appId, sessionId: session.id, ...breach }));
+      await writeLog(db, [
+        {
+          eventType: "system.import.roadblock",
+          severity: "WARN",
+          displayMessage: "Import roadblock triggered due to exceeded threshold.",
+          outcome: { result: "FAILURE", reason: `${breach.level} safeguard: ${breach.removals} removals > ${breach.limit} (${breach.percent}% of ${breach.base})` },
+          target: [{ id: session.appId, type: "AppInstance" }, { id: session.id, type: "ImportSession" }],
+          details: { sessionId: session.id, ...breach },
+        },
+      ]);
       return false;
     }
     return this.beginApply(session, inbound, counters);
@@ -164,22 +297,26 @@ export class ImportRunner {
   /** Confirms what the rules auto-confirm and starts applying (also used when a roadblock is resumed). */
   async beginApply(session: ImportSessionRow, inbound?: InboundSettings, counters?: ImportCounters): Promise<boolean> {
     const rules = inbound ?? (await this.#inbound(session.appId));
-    const results: ImportResult[] = ["EXACT", "PARTIAL", "NEW", "UNASSIGN"];
+    const results: ImportResult[] = ["EXACT", "PARTIAL", "NEW", "UNASSIGN", "UPDATED", "DEACTIVATED", "REACTIVATED"];
     await confirmResults(this.deps.db, session.id, results.filter((r) => autoConfirmed(r, rules)));
     await this.#save(session, { counters: counters ?? (await this.#counters(session.id)), status: "RUNNING", phase: "APPLY", cursor: "0" });
     return true;
   }
 
-  async #applyChunk(session: ImportSessionRow): Promise<boolean> {
+  async #applyChunk(session: ImportSessionRow, changedUsers: string[]): Promise<boolean> {
     const { db } = this.deps;
     const current = await this.#reload(session);
     if (!current || current.status !== "RUNNING" || current.phase !== "APPLY") return false;
     const inbound = await this.#inbound(current.appId);
     const items = await itemsChunk(db, current.id, 0, APPLY_CHUNK, { decision: "CONFIRMED" });
+    const events: LogEventInput[] = [];
     for (const item of items) {
       const outcome = await this.#apply(current, item, inbound);
+      if (outcome.ok && outcome.oktaUserChanged && outcome.userId) changedUsers.push(outcome.userId);
       await batchAll(db, [updateItem(db, current.id, item.seq, { decision: outcome.ok ? "APPLIED" : "ERROR", detail: outcome.detail, matchedUserId: outcome.userId ?? item.matchedUserId })]);
+      events.push(applyEvent(current, item, outcome));
     }
+    await writeLog(db, events);
     const counters = await this.#counters(current.id);
     if (items.length === APPLY_CHUNK) {
       await this.#save(current, { counters });
@@ -191,16 +328,33 @@ export class ImportRunner {
       status: counters.pending > 0 ? "AWAITING_CONFIRMATION" : "COMPLETED",
       completed: counters.pending > 0 ? null : new Date(),
     });
+    await writeLog(db, [
+      {
+        eventType: "system.import.complete",
+        displayMessage: counters.pending > 0 ? "Import complete; items await confirmation" : "Import complete",
+        target: [{ id: current.appId, type: "AppInstance" }, { id: current.id, type: "ImportSession" }],
+        details: { sessionId: current.id, ...counters },
+      },
+    ]);
     return false;
   }
 
   /** Exact (username format or email, case-sensitive), partial (first + last name), new, or already linked. */
-  async #match(appId: string, item: ImportItemRow, inbound: InboundSettings): Promise<{ result: ImportResult; userId?: string; detail: string }> {
+  async #match(appId: string, item: ImportItemRow, inbound: InboundSettings): Promise<Planned> {
     const { db } = this.deps;
-    if (!item.active) return { result: "IGNORED", detail: "inactive downstream (active: false): not imported" };
-    const linked = await appUserIdByExternalId(db, appId, item.externalId);
-    if (linked) return { result: "UNCHANGED", userId: linked, detail: "already linked" };
     const imported = importedOf(item);
+    const sourcing = inbound.profileSourcing.status === "ENABLED" ? inbound.profileSourcing : undefined;
+    // A linked user: an assignment with this external id, or a link kept after sourcing deactivated them.
+    const linked = (await appUserIdByExternalId(db, appId, item.externalId)) ?? this.deps.store.userIdByExternalId(item.externalId);
+    if (linked && sourcing) {
+      const okta = await getUser(db, linked);
+      if (okta) {
+        const result = sourcingResult(imported, okta, sourcing);
+        return { result, userId: linked, detail: sourcingDetail(result, sourcing) };
+      }
+    }
+    if (!item.active) return { result: "IGNORED", detail: "inactive downstream (active: false): not imported" };
+    if (linked) return { result: "UNCHANGED", userId: linked, detail: "already linked" };
     const rules = inbound.importRules.userCreateAndMatch;
     const criteria = rules.exactMatchCriteria === "EMAIL" ? (imported.email ? byEmail(imported.email) : undefined) : byLogin(oktaUsernameFor(imported, inbound));
     if (criteria) {
@@ -214,9 +368,14 @@ export class ImportRunner {
     return { result: "NEW", detail: "no matching Okta user" };
   }
 
-  async #apply(session: ImportSessionRow, item: ImportItemRow, inbound: InboundSettings): Promise<{ ok: boolean; detail: string; userId?: string }> {
+  async #apply(session: ImportSessionRow, item: ImportItemRow, inbound: InboundSettings): Promise<ApplyOutcome> {
     const { db, store } = this.deps;
     const now = new Date();
+    if (item.result === "UPDATED" || item.result === "DEACTIVATED" || item.result === "REACTIVATED") {
+      const outcome = await this.#applySourcing(item, inbound, now);
+      if (!outcome.ok || item.result !== "REACTIVATED") return outcome;
+      // Reactivated and active in the app: its assignment here is linked again below.
+    }
     if (item.result === "UNASSIGN") {
       if (!item.matchedUserId) return { ok: false, detail: "no assignment to remove" };
       await batchAll(db, [deleteAppUser(db, session.appId, item.matchedUserId)]);
@@ -233,6 +392,9 @@ export class ImportRunner {
     const { app, user, existing, grants, rules } = await loadOne(db, session.appId, userId);
     if (!app || !user) return { ok: false, detail: "the app or the user no longer exists" };
     if (user.status === "DEPROVISIONED") return { ok: false, detail: "the Okta user is deactivated" };
+    if (user.status === "PROVISIONED" && item.result === "REACTIVATED") {
+      return { ok: true, detail: "reactivated in the app: profile differs, left pending activation (PROVISIONED)", userId: user.id, oktaUserChanged: true };
+    }
     const plan = planAssign({ app, user, existing, grants, rules, provisioning: PROVISIONING_OFF, now }, { id: user.id, credentials: { userName: item.userName } });
     const { newPassword: _none, ...draft } = plan.draft;
     await batchAll(db, [
@@ -247,12 +409,43 @@ export class ImportRunner {
       }),
     ]);
     store.saveLink(user.id, { externalId: item.externalId, userName: item.userName, active: item.active, pushed: null });
+    if (item.result === "REACTIVATED") return { ok: true, detail: `reactivated and linked to ${user.profile.login}`, userId: user.id, oktaUserChanged: true };
     return { ok: true, detail: `${item.result === "NEW" ? "created and " : ""}linked to ${user.profile.login}`, userId: user.id };
   }
 
-  async #createOktaUser(item: ImportItemRow, inbound: InboundSettings, now: Date): Promise<{ ok: true; userId: string } | { ok: false; detail: string }> {
+  /** Profile sourcing: the app changes the Okta user (profile, or status per the settings). */
+  async #applySourcing(item: ImportItemRow, inbound: InboundSettings, now: Date): Promise<ApplyOutcome> {
+    const { db } = this.deps;
+    const userId = item.matchedUserId;
+    const user = userId ? await getUser(db, userId) : undefined;
+    if (!userId || !user) return { ok: false, detail: "the sourced Okta user no longer exists" };
     const imported = importedOf(item);
-    const login = oktaUsernameFor(imported, inbound);
+    if (item.result === "UPDATED") {
+      const profile = { ...user.profile, ...sourcedProfile(imported) };
+      await updateUser(db, userId, { profile, email: (profile.email as string) ?? user.email, firstName: (profile.firstName as string) ?? null, lastName: (profile.lastName as string) ?? null, lastUpdated: now });
+      await this.deps.reconcileHere(userId);
+      return { ok: true, detail: "Okta profile updated from the app", userId, oktaUserChanged: true };
+    }
+    if (item.result === "DEACTIVATED") {
+      const status = inbound.profileSourcing.onDeactivated === "SUSPEND" ? "SUSPENDED" : "DEPROVISIONED";
+      await updateUser(db, userId, { status, statusChanged: now, lastUpdated: now });
+      await this.deps.reconcileHere(userId);
+      return { ok: true, detail: `deactivated in the app: Okta user ${status === "SUSPENDED" ? "suspended" : "deactivated"}`, userId, oktaUserChanged: true };
+    }
+    // REACTIVATED: only an exact profile match reactivates; otherwise the user waits, pending activation.
+    const exact = profileMatches(imported, user.profile);
+    const status = exact ? "ACTIVE" : "PROVISIONED";
+    await updateUser(db, userId, { status, statusChanged: now, lastUpdated: now, ...(exact ? { activated: now } : {}) });
+    return { ok: true, detail: exact ? "reactivated in the app: Okta user reactivated" : "reactivated in the app: profile differs, left pending activation (PROVISIONED)", userId, oktaUserChanged: true };
+  }
+
+  async #createOktaUser(item: ImportItemRow, inbound: InboundSettings, now: Date): Promise<{ ok: true; userId: string } | { ok: false; detail: string }> {
+    const base = importedOf(item);
+    // What the inline hook set for the Okta user (com.okta.user.profile.update) wins.
+    const fromHook = (item.profile[OKTA_PROFILE_KEY] ?? {}) as Record<string, unknown>;
+    const text = (v: unknown, fallback: string | null) => (typeof v === "string" && v !== "" ? v : fallback);
+    const imported = { ...base, firstName: text(fromHook.firstName, base.firstName), lastName: text(fromHook.lastName, base.lastName), email: text(fromHook.email, base.email) };
+    const login = text(fromHook.login, null) ?? oktaUsernameFor(imported, inbound);
     const email = imported.email ?? (login.includes("@") ? login : null);
     if (!imported.firstName || !imported.lastName || !email) {
       return { ok: false, detail: "an Okta user needs firstName, lastName and email: the downstream user lacks one" };
@@ -311,6 +504,9 @@ export class ImportRunner {
       if (result === "UNCHANGED") counters.unchanged += n;
       if (result === "IGNORED") counters.ignored += n;
       if (result === "UNASSIGN") counters.toUnassign += n;
+      if (result === "UPDATED") counters.updated += n;
+      if (result === "DEACTIVATED") counters.deactivated += n;
+      if (result === "REACTIVATED") counters.reactivated += n;
       if (decision === "APPLIED") counters.applied += n;
       if (decision === "PENDING") counters.pending += n;
       if (decision === "ERROR") counters.errors += n;
@@ -334,6 +530,33 @@ export class ImportRunner {
   async #fail(session: ImportSessionRow, error: string): Promise<false> {
     await this.#save(session, { status: "FAILED", phase: "DONE", error, completed: new Date() });
     return false;
+  }
+}
+
+type Planned = { result: ImportResult; userId?: string; detail: string; profile?: Record<string, unknown> };
+
+/** Where an item keeps the Okta profile values an inline hook set (com.okta.user.profile.update). */
+const OKTA_PROFILE_KEY = "okta:user";
+
+async function hookHeaders(hook: InlineHookRow, credentialsKey: string): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { "Content-Type": "application/json", Accept: "application/json" };
+  for (const { key, value } of hook.headers) headers[key] = value;
+  if (hook.authKey && hook.authBox) headers[hook.authKey] = await open(credentialsKey, hook.authBox);
+  return headers;
+}
+
+type ApplyOutcome = { ok: true; detail: string; userId?: string; oktaUserChanged?: boolean } | { ok: false; detail: string; userId?: string; oktaUserChanged?: undefined };
+
+function sourcingDetail(result: ImportResult, sourcing: InboundSettings["profileSourcing"]): string {
+  switch (result) {
+    case "DEACTIVATED":
+      return `deactivated in the app: ${sourcing.onDeactivated === "SUSPEND" ? "suspend" : "deactivate"} the Okta user`;
+    case "REACTIVATED":
+      return "active in the app again: reactivate the Okta user if the profile matches exactly";
+    case "UPDATED":
+      return "the app changed the user's profile: update the Okta user";
+    default:
+      return "already linked";
   }
 }
 
@@ -362,5 +585,19 @@ function importedOf(item: ImportItemRow): ImportedUser {
     lastName: text(item.profile.lastName),
     active: item.active,
     profile: item.profile,
+  };
+}
+
+function applyEvent(session: ImportSessionRow, item: ImportItemRow, outcome: { ok: boolean; detail: string; userId?: string }): LogEventInput {
+  const removal = item.result === "UNASSIGN";
+  return {
+    eventType: removal ? "application.user_membership.remove" : "application.user_membership.add",
+    displayMessage: removal ? "Remove user from application membership" : "Add user to application membership",
+    outcome: outcome.ok ? { result: "SUCCESS" } : { result: "FAILURE", reason: outcome.detail },
+    target: [
+      { id: session.appId, type: "AppInstance" },
+      { id: outcome.userId ?? item.matchedUserId ?? item.externalId, type: "User", displayName: item.userName },
+    ],
+    details: { sessionId: session.id, importResult: item.result, externalId: item.externalId, detail: outcome.detail },
   };
 }

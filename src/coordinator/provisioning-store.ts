@@ -40,6 +40,7 @@ const SCHEMA = [
      user_id TEXT PRIMARY KEY, external_id TEXT NOT NULL, user_name TEXT NOT NULL, active INTEGER NOT NULL, pushed TEXT, updated INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS pushed_members (mapping_id TEXT NOT NULL, user_id TEXT NOT NULL, target_group_id TEXT NOT NULL, PRIMARY KEY (mapping_id, user_id))`,
   `CREATE INDEX IF NOT EXISTS pushed_members_user ON pushed_members (user_id)`,
+  `CREATE INDEX IF NOT EXISTS links_external ON links (external_id)`,
 ];
 
 export class ProvisioningStore {
@@ -203,6 +204,11 @@ export class ProvisioningStore {
       link.pushed ? JSON.stringify(link.pushed) : null,
       now,
     );
+  }
+
+  /** The user a downstream account belongs to (kept after the assignment is gone). */
+  userIdByExternalId(externalId: string): string | undefined {
+    return this.sql.exec<{ user_id: string }>(`SELECT user_id FROM links WHERE external_id = ?`, externalId).toArray()[0]?.user_id;
   }
 
   /** Users with an active downstream account among `userIds`, with their external ids. */

@@ -239,6 +239,9 @@ export type ImportCounters = {
   new: number;
   unchanged: number;
   ignored: number;
+  updated: number;
+  deactivated: number;
+  reactivated: number;
   toUnassign: number;
   applied: number;
   pending: number;
@@ -301,3 +304,37 @@ export const orgSettings = sqliteTable("org_settings", {
 
 export type ImportSessionRow = typeof importSessions.$inferSelect;
 export type ImportItemRow = typeof importItems.$inferSelect;
+
+/** System Log events in Okta's LogEvent shape (the columns that are filtered on, plus the rest as JSON). */
+export const logEvents = sqliteTable(
+  "log_events",
+  {
+    uuid: text().primaryKey(),
+    published: timestamp("published").notNull(),
+    eventType: text().notNull(),
+    severity: text().$type<"DEBUG" | "INFO" | "WARN" | "ERROR">().notNull(),
+    displayMessage: text().notNull(),
+    outcome: text({ mode: "json" }).$type<{ result: string; reason?: string | null }>().notNull(),
+    actor: text({ mode: "json" }).$type<Json>().notNull(),
+    target: text({ mode: "json" }).$type<Json[]>().notNull(),
+    debugContext: text({ mode: "json" }).$type<Json>().notNull(),
+  },
+  (t) => [index("log_events_published_idx").on(t.published, t.uuid), index("log_events_type_idx").on(t.eventType, t.published)],
+);
+export type LogEventRow = typeof logEvents.$inferSelect;
+
+/** Okta inline hooks (only com.okta.import.transform is run here); the auth header value is sealed. */
+export const inlineHooks = sqliteTable("inline_hooks", {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  type: text().notNull(),
+  version: text().notNull(),
+  status: text().$type<"ACTIVE" | "INACTIVE">().notNull(),
+  uri: text().notNull(),
+  headers: text({ mode: "json" }).$type<{ key: string; value: string }[]>().notNull(),
+  authKey: text(),
+  authBox: text(),
+  created: createdAt(),
+  lastUpdated: timestamp("last_updated").notNull(),
+});
+export type InlineHookRow = typeof inlineHooks.$inferSelect;

@@ -14,7 +14,10 @@ export type OktaScope =
   | "okta.schemas.read"
   | "okta.schemas.manage"
   | "okta.profileMappings.read"
-  | "okta.profileMappings.manage";
+  | "okta.profileMappings.manage"
+  | "okta.logs.read"
+  | "okta.inlineHooks.read"
+  | "okta.inlineHooks.manage";
 
 /** Who is calling. SSWS API tokens carry every scope, as in Okta; OAuth tokens (later) carry their grants. */
 export type Principal = { kind: "ssws"; tokenHash: string } | { kind: "oauth"; clientId: string; scopes: OktaScope[] };

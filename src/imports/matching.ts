@@ -4,7 +4,7 @@ import { evaluate, parseExpression } from "../mappings/expression-language";
 type Json = Record<string, unknown>;
 
 /** What an import does with one downstream user (the Import tab's Exact / Partial / New ...). */
-export type ImportResult = "EXACT" | "PARTIAL" | "NEW" | "UNCHANGED" | "UNASSIGN" | "IGNORED";
+export type ImportResult = "EXACT" | "PARTIAL" | "NEW" | "UNCHANGED" | "UNASSIGN" | "IGNORED" | "UPDATED" | "DEACTIVATED" | "REACTIVATED";
 
 /** A downstream SCIM user flattened into the attributes matching and creation use. */
 export interface ImportedUser {
@@ -59,8 +59,44 @@ export function autoConfirmed(result: ImportResult, settings: InboundSettings): 
     case "NEW":
       return rules.autoConfirmNewUsers;
     case "UNASSIGN":
+    // Profile sourcing: the app is authoritative for these users.
+    case "UPDATED":
+    case "DEACTIVATED":
+    case "REACTIVATED":
       return true;
     default:
       return false;
   }
+}
+
+/** The Okta attributes a sourcing app sets on the users it sources. */
+export function sourcedProfile(user: ImportedUser): Json {
+  const out: Json = {};
+  if (user.firstName) out.firstName = user.firstName;
+  if (user.lastName) out.lastName = user.lastName;
+  if (user.email) out.email = user.email;
+  return out;
+}
+
+/** Whether the imported values already equal the Okta user's (case-sensitive, as Okta compares). */
+export function profileMatches(user: ImportedUser, oktaProfile: Json): boolean {
+  return Object.entries(sourcedProfile(user)).every(([key, value]) => oktaProfile[key] === value);
+}
+
+/**
+ * With profile sourcing, what a linked user's downstream state means for the Okta user:
+ * deactivated in the app -> the configured action; active again -> reactivation; changed
+ * names or email -> a profile update; else unchanged.
+ */
+export function sourcingResult(
+  user: ImportedUser,
+  okta: { status: string; profile: Json },
+  sourcing: InboundSettings["profileSourcing"],
+): Extract<ImportResult, "UNCHANGED" | "UPDATED" | "DEACTIVATED" | "REACTIVATED"> {
+  if (!user.active) {
+    const target = sourcing.onDeactivated === "DEACTIVATE" ? "DEPROVISIONED" : sourcing.onDeactivated === "SUSPEND" ? "SUSPENDED" : undefined;
+    return target && okta.status !== target && okta.status !== "DEPROVISIONED" ? "DEACTIVATED" : "UNCHANGED";
+  }
+  if ((okta.status === "SUSPENDED" && sourcing.reactivateSuspended) || (okta.status === "DEPROVISIONED" && sourcing.reactivateDeactivated)) return "REACTIVATED";
+  return profileMatches(user, okta.profile) ? "UNCHANGED" : "UPDATED";
 }

@@ -1,0 +1,29 @@
+import { and, asc, eq, gt, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import type { DB } from "../client";
+import { logEvents, type LogEventRow } from "../schema";
+
+export function insertLogEvents(db: DB, rows: LogEventRow[]) {
+  return db.insert(logEvents).values(rows);
+}
+
+export interface LogQuery {
+  since: Date;
+  until?: Date;
+  eventType?: string;
+  q?: string;
+  after?: { published: number; uuid: string };
+  limit: number;
+}
+
+/** Oldest first (Okta's default order for a bounded query), keyset on published then uuid. */
+export async function listLogEvents(db: DB, query: LogQuery): Promise<LogEventRow[]> {
+  const conditions: (SQL | undefined)[] = [gte(logEvents.published, query.since)];
+  if (query.until) conditions.push(lt(logEvents.published, query.until));
+  if (query.eventType) conditions.push(eq(logEvents.eventType, query.eventType));
+  if (query.q) conditions.push(sql`(${logEvents.displayMessage} LIKE ${`%${query.q}%`} OR ${logEvents.target} LIKE ${`%${query.q}%`})`);
+  if (query.after) {
+    const at = new Date(query.after.published);
+    conditions.push(or(gt(logEvents.published, at), and(eq(logEvents.published, at), gt(logEvents.uuid, query.after.uuid))));
+  }
+  return db.select().from(logEvents).where(and(...conditions)).orderBy(asc(logEvents.published), asc(logEvents.uuid)).limit(query.limit + 1);
+}

@@ -1,0 +1,43 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { listLogEvents } from "../db/queries/system-log";
+import { logEventJson } from "../audit/system-log";
+import { decodeCursor } from "../domain/cursor";
+import { DomainError } from "../domain/errors";
+import { requireScope } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { limitParam, respondWithPage } from "../http/pagination";
+import { queryParams } from "../http/validation";
+
+const isoDate = z.iso.datetime({ offset: true });
+
+const listQuery = z.object({
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  filter: z.string().max(512).optional(),
+  q: z.string().max(256).optional(),
+  after: z.string().optional(),
+  limit: limitParam(100, 1000),
+  sortOrder: z.enum(["ASCENDING"]).optional(),
+});
+
+/** GET /api/v1/logs: since (default 7 days ago), until, filter (eventType eq "..."), q, after/limit. */
+export const logsRoutes = new Hono<AppEnv>().get("/", requireScope("okta.logs.read"), queryParams(listQuery), async (c) => {
+  const query = c.req.valid("query");
+  let eventType: string | undefined;
+  if (query.filter) {
+    const match = /^\s*eventType\s+eq\s+"([^"]+)"\s*$/.exec(query.filter);
+    if (!match) throw new DomainError("E0000031", "", [`filter: only eventType eq "<type>" is supported`]);
+    eventType = match[1];
+  }
+  const key = query.after ? decodeCursor(query.after, 2) : undefined;
+  const rows = await listLogEvents(c.get("db"), {
+    since: query.since ? new Date(query.since) : new Date(Date.now() - 7 * 24 * 3_600_000),
+    until: query.until ? new Date(query.until) : undefined,
+    eventType,
+    q: query.q,
+    after: key ? { published: Number(key[0]), uuid: String(key[1]) } : undefined,
+    limit: query.limit,
+  });
+  return c.json(respondWithPage(c, rows, query.limit, (row) => [row.published.getTime(), row.uuid]).map(logEventJson));
+});
