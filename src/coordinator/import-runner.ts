@@ -313,7 +313,9 @@ export class ImportRunner {
     for (const item of items) {
       const outcome = await this.#apply(current, item, inbound);
       if (outcome.ok && outcome.oktaUserChanged && outcome.userId) changedUsers.push(outcome.userId);
-      await batchAll(db, [updateItem(db, current.id, item.seq, { decision: outcome.ok ? "APPLIED" : "ERROR", detail: outcome.detail, matchedUserId: outcome.userId ?? item.matchedUserId })]);
+      // The plan's reasoning stays; what applying did is added to it.
+      const detail = item.detail ? `${item.detail} -> ${outcome.detail}` : outcome.detail;
+      await batchAll(db, [updateItem(db, current.id, item.seq, { decision: outcome.ok ? "APPLIED" : "ERROR", detail, matchedUserId: outcome.userId ?? item.matchedUserId })]);
       events.push(applyEvent(current, item, outcome));
     }
     await writeLog(db, events);

@@ -9,7 +9,11 @@ export function scimTenant() {
   const root = `${inject("scimOrigin")}/t/${name}`;
   return {
     baseUrl: `${root}/scim/v2`,
-    async state(): Promise<{ users: any[]; groups: any[]; passwords: Record<string, string[]>; requests: { method: string; path: string; status: number; body?: any }[] }> {
+    hookUrl: `${root}/hook`,
+    async hook(config: { mode: "commands" | "error" | "slow"; commands?: unknown[]; forUserName?: string }) {
+      await fetch(`${root}/__hook`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(config) });
+    },
+    async state(): Promise<{ users: any[]; groups: any[]; passwords: Record<string, string[]>; requests: { method: string; path: string; status: number; body?: any }[]; hookRequests: any[] }> {
       return (await fetch(`${root}/__state`)).json();
     },
     async fault(...faults: Record<string, unknown>[]) {

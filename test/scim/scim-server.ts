@@ -32,7 +32,16 @@ interface Fault {
   delayMs?: number;
 }
 
+interface HookConfig {
+  mode: "commands" | "error" | "slow";
+  commands?: Json[];
+  /** Only answer with commands for this imported userName (others get no commands). */
+  forUserName?: string;
+}
+
 interface Tenant {
+  hook?: HookConfig;
+  hookRequests: Json[];
   users: Map<string, Json>;
   groups: Map<string, Json>;
   passwords: Map<string, string[]>;
@@ -46,7 +55,7 @@ const tenants = new Map<string, Tenant>();
 function tenant(name: string): Tenant {
   let t = tenants.get(name);
   if (!t) {
-    t = { users: new Map(), groups: new Map(), passwords: new Map(), requests: [], faults: [], patch: true };
+    t = { users: new Map(), groups: new Map(), passwords: new Map(), requests: [], faults: [], patch: true, hookRequests: [] };
     tenants.set(name, t);
   }
   return t;
@@ -234,9 +243,26 @@ export async function startScimServer(): Promise<{ origin: string; close: () => 
     tenant(String(request.params.tenant)).patch = request.body.patch !== false;
     response.status(204).end();
   });
+  // An import inline hook endpoint for the tenant, told what to answer by POST /__hook.
+  app.post("/t/:tenant/__hook", (request, response) => {
+    tenant(String(request.params.tenant)).hook = request.body as HookConfig;
+    response.status(204).end();
+  });
+  app.post("/t/:tenant/hook", (request, response) => {
+    const t = tenant(String(request.params.tenant));
+    t.hookRequests.push({ headers: request.headers, body: request.body });
+    const config = t.hook ?? { mode: "commands" };
+    if (config.mode === "error") return void response.status(500).json({ error: "hook failed" });
+    const userName = request.body?.data?.appUser?.profile?.userName;
+    const commands = config.forUserName && config.forUserName !== userName ? [] : (config.commands ?? []);
+    const answer = () => response.json({ commands });
+    if (config.mode === "slow") setTimeout(answer, 4_000);
+    else answer();
+  });
   app.get("/t/:tenant/__state", (request, response) => {
     const t = tenant(String(request.params.tenant));
     response.json({
+      hookRequests: t.hookRequests,
       users: [...t.users.values()],
       groups: [...t.groups.values()],
       passwords: Object.fromEntries(t.passwords),
