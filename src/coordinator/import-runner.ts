@@ -61,6 +61,7 @@ export const EMPTY_COUNTERS: ImportCounters = {
   exact: 0,
   partial: 0,
   new: 0,
+  conflicts: 0,
   unchanged: 0,
   ignored: 0,
   updated: 0,
@@ -362,10 +363,12 @@ export class ImportRunner {
     if (criteria) {
       const exact = await usersWhere(db, criteria);
       if (exact.length === 1) return { result: "EXACT", userId: exact[0].id, detail: `${rules.exactMatchCriteria === "EMAIL" ? "email" : "username"} matches ${exact[0].profile.login}` };
+      if (exact.length > 1) return { result: "CONFLICT", detail: `conflict: the ${rules.exactMatchCriteria === "EMAIL" ? "email" : "username"} matches more than one Okta user` };
     }
     if (rules.allowPartialMatch && imported.firstName && imported.lastName) {
       const partial = await usersWhere(db, byName(imported.firstName, imported.lastName));
       if (partial.length === 1) return { result: "PARTIAL", userId: partial[0].id, detail: `first and last name match ${partial[0].profile.login}` };
+      if (partial.length > 1) return { result: "CONFLICT", detail: "conflict: the first and last name match more than one Okta user" };
     }
     return { result: "NEW", detail: "no matching Okta user" };
   }
@@ -383,6 +386,9 @@ export class ImportRunner {
       await batchAll(db, [deleteAppUser(db, session.appId, item.matchedUserId)]);
       store.saveLink(item.matchedUserId, null);
       return { ok: true, detail: "unassigned: gone from the app" };
+    }
+    if (item.result === "CONFLICT") {
+      return { ok: false, detail: "a conflict cannot be confirmed: resolve it (an inline hook can name the Okta user with com.okta.user.update)" };
     }
     let userId = item.matchedUserId;
     if (item.result === "NEW") {
@@ -503,6 +509,7 @@ export class ImportRunner {
       if (result === "EXACT") counters.exact += n;
       if (result === "PARTIAL") counters.partial += n;
       if (result === "NEW") counters.new += n;
+      if (result === "CONFLICT") counters.conflicts += n;
       if (result === "UNCHANGED") counters.unchanged += n;
       if (result === "IGNORED") counters.ignored += n;
       if (result === "UNASSIGN") counters.toUnassign += n;

@@ -237,6 +237,7 @@ export type ImportCounters = {
   exact: number;
   partial: number;
   new: number;
+  conflicts: number;
   unchanged: number;
   ignored: number;
   updated: number;

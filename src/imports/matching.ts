@@ -4,7 +4,17 @@ import { evaluate, parseExpression } from "../mappings/expression-language";
 type Json = Record<string, unknown>;
 
 /** What an import does with one downstream user (the Import tab's Exact / Partial / New ...). */
-export type ImportResult = "EXACT" | "PARTIAL" | "NEW" | "UNCHANGED" | "UNASSIGN" | "IGNORED" | "UPDATED" | "DEACTIVATED" | "REACTIVATED";
+export type ImportResult =
+  | "EXACT"
+  | "PARTIAL"
+  | "NEW"
+  | "CONFLICT"
+  | "UNCHANGED"
+  | "UNASSIGN"
+  | "IGNORED"
+  | "UPDATED"
+  | "DEACTIVATED"
+  | "REACTIVATED";
 
 /** A downstream SCIM user flattened into the attributes matching and creation use. */
 export interface ImportedUser {

@@ -12,7 +12,7 @@ export const confirmImportSchema = z
   })
   .refine((body) => body.all === true || (body.itemIds?.length ?? 0) > 0, { message: "give itemIds or all: true" });
 
-export const ITEM_RESULTS = ["EXACT", "PARTIAL", "NEW", "UNCHANGED", "UNASSIGN", "IGNORED"] as const;
+export const ITEM_RESULTS = ["EXACT", "PARTIAL", "NEW", "CONFLICT", "UNCHANGED", "UNASSIGN", "IGNORED", "UPDATED", "DEACTIVATED", "REACTIVATED"] as const;
 
 export function sessionJson(row: ImportSessionRow, base: string) {
   const self = `${base}/api/v1/apps/${row.appId}/imports/${row.id}`;

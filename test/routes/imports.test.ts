@@ -123,6 +123,26 @@ describe("running imports", () => {
     expect((await api("GET", `/api/v1/apps/${app.id}/users/${partialUser.id}`)).status).toBe(200);
   });
 
+  it("flags a conflict when the match is ambiguous and never applies it", async () => {
+    const { app, scim } = await importingApp();
+    const stamp = crypto.randomUUID().slice(0, 6);
+    const shared = `shared.${stamp}@example.com`;
+    await createUser({ profile: { email: shared } });
+    await createUser({ profile: { email: shared } });
+    await downstreamUser(scim, { userName: `dup.${stamp}`, email: shared, givenName: "Du", familyName: "P" });
+    const session = await runImport(app.id);
+    expect(session).toMatchObject({ status: "AWAITING_CONFIRMATION", counters: { conflicts: 1, pending: 1, applied: 0 } });
+    const [conflict] = await items(app.id, session.id, "CONFLICT");
+    expect(conflict.detail).toContain("more than one Okta user");
+    await api("POST", `/api/v1/apps/${app.id}/imports/${session.id}/confirm`, { all: true });
+    const done = await eventually(async () => {
+      const s = (await api("GET", `/api/v1/apps/${app.id}/imports/${session.id}`)).body;
+      return s.status !== "RUNNING" ? s : undefined;
+    });
+    expect(done.counters).toMatchObject({ errors: 1, applied: 0 });
+    expect((await api("GET", `/api/v1/apps/${app.id}/users`)).body).toEqual([]);
+  });
+
   it("matches by username format and activates confirmed new users when asked", async () => {
     const { app, scim } = await importingApp({ ...RULES, exactMatchCriteria: "USERNAME", autoConfirmNewUsers: false });
     const user = await createUser();
