@@ -58,13 +58,11 @@ export function logEventJson(row: LogEventRow) {
     severity: row.severity,
     displayMessage: row.displayMessage,
     actor: row.actor,
-    client: null,
     outcome: row.outcome,
     target: row.target,
-    transaction: { type: "JOB", id: (row.debugContext.debugData as Json | undefined)?.sessionId ?? null, detail: {} },
+    transaction: { type: "JOB", id: String((row.debugContext.debugData as Json | undefined)?.sessionId ?? row.uuid), detail: {} },
     debugContext: row.debugContext,
-    legacyEventType: null,
-    authenticationContext: null,
-    securityContext: null,
+    // client, authenticationContext and securityContext describe an end user's request; these
+    // events come from API calls and background work, so they are left out.
   };
 }

@@ -30,7 +30,9 @@ export function appUserJson(row: AppUserRow, base: string, embeddedUser?: UserRo
   if (row.passwordCiphertext) credentials.password = {};
   return {
     id: row.userId,
-    externalId: row.externalId,
+    // Okta's schema types these as strings: unset, they are left out ("properties with null
+    // values may be omitted"), whereas passwordChanged is nullable and stays.
+    ...(row.externalId !== null ? { externalId: row.externalId } : {}),
     created: iso(row.created),
     lastUpdated: iso(row.lastUpdated),
     scope: row.scope,
@@ -38,7 +40,7 @@ export function appUserJson(row: AppUserRow, base: string, embeddedUser?: UserRo
     statusChanged: iso(row.statusChanged),
     passwordChanged: iso(row.passwordChanged),
     syncState: row.syncState,
-    lastSync: iso(row.lastSync),
+    ...(row.lastSync !== null ? { lastSync: iso(row.lastSync) } : {}),
     credentials,
     profile: row.profile,
     ...(embeddedUser ? { _embedded: { user: userJson(embeddedUser, base, { inCollection: true }) } } : {}),

@@ -17,10 +17,11 @@ export function pushMappingJson(row: GroupPushMappingRow, base: string) {
   return {
     id: row.id,
     sourceGroupId: row.sourceGroupId,
-    targetGroupId: row.targetGroupId,
+    // Typed as strings in Okta's schema: left out until known.
+    ...(row.targetGroupId ? { targetGroupId: row.targetGroupId } : {}),
     status: row.status,
     ...(row.errorSummary ? { errorSummary: row.errorSummary } : {}),
-    lastPush: iso(row.lastPush),
+    ...(row.lastPush ? { lastPush: iso(row.lastPush) } : {}),
     created: iso(row.created),
     lastUpdated: iso(row.lastUpdated),
     _links: {

@@ -15,7 +15,7 @@ export interface LocalWorker {
  * Runs the Worker the way `npm start` does (wrangler dev, local D1 with the migrations
  * applied by wrangler) on a free port, with its state in a throwaway directory.
  */
-export async function startLocalWorker(): Promise<LocalWorker> {
+export async function startLocalWorker(extraVars: Record<string, string> = {}): Promise<LocalWorker> {
   const persistTo = mkdtempSync(join(tmpdir(), "provisio-"));
   execFileSync(join("node_modules", ".bin", "wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
     stdio: "pipe",
@@ -27,7 +27,7 @@ export async function startLocalWorker(): Promise<LocalWorker> {
     ip: "127.0.0.1",
     port: 0,
     logLevel: "error",
-    vars: { BOOTSTRAP_API_TOKEN: SDK_TOKEN, CREDENTIALS_KEY: Buffer.alloc(32, 7).toString("base64") },
+    vars: { BOOTSTRAP_API_TOKEN: SDK_TOKEN, CREDENTIALS_KEY: Buffer.alloc(32, 7).toString("base64"), ...extraVars },
     experimental: { disableExperimentalWarning: true, testScheduled: true },
   });
   return {

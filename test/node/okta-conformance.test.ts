@@ -1,0 +1,118 @@
+import { readFileSync } from "node:fs";
+import Ajv, { type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startScimServer } from "../scim/scim-server";
+import { SDK_TOKEN, startLocalWorker, type LocalWorker } from "./local-worker";
+
+// Real responses from every endpoint family, validated against the schemas in Okta's published
+// spec (test/fixtures/okta-schemas.json, extracted by scripts/extract-okta-schemas.mjs). Enums,
+// types, formats and required fields must match; additional properties are allowed, as Okta
+// allows them ("new properties may be added").
+const fixture = JSON.parse(readFileSync(new URL("../fixtures/okta-schemas.json", import.meta.url), "utf8"));
+const ajv = new Ajv({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ $id: "okta", definitions: fixture.definitions });
+const validators = new Map<string, ValidateFunction>();
+function validator(name: string): ValidateFunction {
+  let v = validators.get(name);
+  if (!v) {
+    v = ajv.compile({ $ref: `okta#/definitions/${name}` });
+    validators.set(name, v);
+  }
+  return v;
+}
+
+function expectConforms(name: string, value: unknown) {
+  const validate = validator(name);
+  const ok = validate(value);
+  expect(ok, `${name}: ${ajv.errorsText(validate.errors, { separator: "\n" })}\n${JSON.stringify(value).slice(0, 400)}`).toBe(true);
+}
+
+let worker: LocalWorker;
+let scim: Awaited<ReturnType<typeof startScimServer>>;
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${worker.url}${path}`, {
+    method,
+    headers: { Authorization: `SSWS ${SDK_TOKEN}`, "Content-Type": "application/json", Accept: "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+beforeAll(async () => {
+  [worker, scim] = await Promise.all([startLocalWorker({ DOWNSTREAM_ACCESS: "local" }), startScimServer()]);
+});
+
+afterAll(async () => {
+  await Promise.all([worker?.stop(), scim?.close()]);
+});
+
+describe("responses conform to Okta's published schemas", () => {
+  it("User, Group, Application, AppUser, ApplicationGroupAssignment, features, connection, push mapping, LogEvent and Error", async () => {
+    const stamp = Date.now();
+    const user = await call("POST", "/api/v1/users?activate=true", {
+      profile: { firstName: "Con", lastName: "Form", email: `conform.${stamp}@example.com`, login: `conform.${stamp}@example.com` },
+      credentials: { password: { value: "Conform-1234" } },
+    });
+    expectConforms("User", user.body);
+    for (const listed of (await call("GET", "/api/v1/users?limit=5")).body) expectConforms("User", listed);
+
+    const group = await call("POST", "/api/v1/groups", { profile: { name: `Conformance ${stamp}`, description: "schema check" } });
+    expectConforms("Group", group.body);
+    expectConforms("Group", (await call("GET", `/api/v1/groups/${group.body.id}?expand=stats`)).body);
+    await call("PUT", `/api/v1/groups/${group.body.id}/users/${user.body.id}`);
+
+    const bookmark = await call("POST", "/api/v1/apps", { name: "bookmark", label: `Conform ${stamp}`, signOnMode: "BOOKMARK", settings: { app: { url: "https://example.com" } } });
+    expectConforms("Application", bookmark.body);
+    const saml = await call("POST", "/api/v1/apps", {
+      label: `SAML ${stamp}`,
+      signOnMode: "SAML_2_0",
+      settings: { signOn: { ssoAcsUrl: "https://sp.example.com/acs", audience: "https://sp.example.com" } },
+    });
+    expectConforms("Application", saml.body);
+    const app = bookmark.body;
+
+    const assigned = await call("POST", `/api/v1/apps/${app.id}/users`, { id: user.body.id, scope: "USER", profile: { role: "dev" } });
+    expectConforms("AppUser", assigned.body);
+    expectConforms("AppUser", (await call("GET", `/api/v1/apps/${app.id}/users/${user.body.id}?expand=user`)).body);
+    for (const listed of (await call("GET", `/api/v1/apps/${app.id}/users?expand=user`)).body) expectConforms("AppUser", listed);
+
+    const groupApp = saml.body;
+    const assignment = await call("PUT", `/api/v1/apps/${groupApp.id}/groups/${group.body.id}`, { priority: 0, profile: { region: "eu" } });
+    expectConforms("ApplicationGroupAssignment", assignment.body);
+    for (const listed of (await call("GET", `/api/v1/apps/${groupApp.id}/groups?expand=group`)).body) expectConforms("ApplicationGroupAssignment", listed);
+
+    const connection = await call("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
+      baseUrl: `${scim.origin}/t/conformance/scim/v2`,
+      profile: { authScheme: "TOKEN", token: "scim-test-token" },
+    });
+    expect(connection.status).toBe(200);
+    expectConforms("ProvisioningConnectionResponse", connection.body);
+    const features = await call("GET", `/api/v1/apps/${app.id}/features`);
+    for (const feature of features.body) expectConforms("ApplicationFeature", feature);
+    expectConforms("ApplicationFeature", (await call("PUT", `/api/v1/apps/${app.id}/features/USER_PROVISIONING`, { create: { lifecycleCreate: { status: "ENABLED" } } })).body);
+
+    const pushGroup = await call("POST", "/api/v1/groups", { profile: { name: `Push ${stamp}` } });
+    const mapping = await call("POST", `/api/v1/apps/${app.id}/group-push/mappings`, { sourceGroupId: pushGroup.body.id, targetGroupName: `Push ${stamp}` });
+    expect(mapping.status).toBe(201);
+    expectConforms("GroupPushMapping", mapping.body);
+
+    await call("POST", `/api/v1/apps/${app.id}/imports`, { dryRun: true });
+    const logs = await call("GET", `/api/v1/logs?since=${new Date(stamp - 60_000).toISOString()}`);
+    expect(logs.body.length).toBeGreaterThan(0);
+    for (const event of logs.body) expectConforms("LogEvent", event);
+
+    for (const error of [
+      await call("GET", "/api/v1/users/nobody-here"),
+      await call("POST", "/api/v1/users", { profile: {} }),
+      await call("PATCH", "/api/v1/users"),
+      await call("DELETE", `/api/v1/apps/${app.id}/users/${user.body.id}x`),
+    ]) {
+      expect(error.status).toBeGreaterThanOrEqual(400);
+      expectConforms("Error", error.body);
+    }
+  });
+});
