@@ -1,4 +1,4 @@
-import type { DB } from "../db/client";
+import { batchAll, type DB } from "../db/client";
 import type { LogEventRow } from "../db/schema";
 import { insertLogEvents } from "../db/queries/system-log";
 
@@ -43,7 +43,7 @@ export function logEvent(input: LogEventInput, now = new Date()): LogEventRow {
 export async function writeLog(db: DB, events: LogEventInput[]): Promise<void> {
   if (events.length === 0) return;
   try {
-    await insertLogEvents(db, events.map((e) => logEvent(e)));
+    await batchAll(db, insertLogEvents(db, events.map((e) => logEvent(e))));
   } catch (error) {
     console.error(JSON.stringify({ event: "system_log.write_failed", reason: error instanceof Error ? error.message : String(error) }));
   }

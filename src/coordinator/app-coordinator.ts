@@ -29,7 +29,7 @@ import { CHUNK_SIZE, JobStore, progressOf, type FanOutJob } from "./fan-out-jobs
 import { ProvisioningRunner, type RunReport } from "./provisioning-runner";
 import { EMPTY_COUNTERS, ImportRunner, ROADBLOCK_KEY, type Roadblock } from "./import-runner";
 import type { ImportSessionRow } from "../db/schema";
-import { confirmItems, deleteOrgSetting, getOrgSetting, getSession, insertSession, openSession, updateSession } from "../db/queries/imports";
+import { confirmItems, getOrgSetting, getSession, insertSession, liftRoadblock, openSession, updateSession } from "../db/queries/imports";
 import { randomChars } from "../domain/ids";
 import { writeLog } from "../audit/system-log";
 import { ProvisioningStore, type TaskRow, type TaskStatus } from "./provisioning-store";
@@ -403,8 +403,8 @@ export class AppCoordinator extends DurableObject<Env> {
         throw DomainError.validation("status", `import ${sessionId} is already ${session.status}`);
       }
       const roadblock = await getOrgSetting<Roadblock>(this.#db, ROADBLOCK_KEY);
+      await liftRoadblock(this.#db, sessionId);
       if (roadblock?.sessionId === sessionId) {
-        await deleteOrgSetting(this.#db, ROADBLOCK_KEY);
         await writeLog(this.#db, [
           {
             eventType: "system.import.roadblock.resume",
@@ -424,6 +424,7 @@ export class AppCoordinator extends DurableObject<Env> {
       const session = await this.#requireSession(appId, sessionId);
       if (session.status !== "PAUSED_SAFEGUARD") throw DomainError.validation("status", `import ${sessionId} is ${session.status}, not PAUSED_SAFEGUARD`);
       await this.#imports.beginApply(session);
+      await liftRoadblock(this.#db, sessionId);
       await writeLog(this.#db, [
         {
           eventType: "system.import.roadblock.reschedule_and_resume",
@@ -480,10 +481,22 @@ export class AppCoordinator extends DurableObject<Env> {
   // ---- alarm: fan-out chunks, imports and outbound tasks ------------------------------------
 
   async alarm(): Promise<void> {
-    await this.#queue.run(() => this.#runOneChunk());
-    const importDue = await this.#advanceImport();
-    await this.#runner.drain(Date.now() + DRAIN_BUDGET_MS);
-    await this.#queue.run(() => this.#schedule(importDue));
+    // Each kind of work is isolated: a failing fan-out chunk or import step must not stop the
+    // outbound queue, and the alarm is always set again for whatever remains.
+    const guard = async <T>(what: string, work: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await work();
+      } catch (error) {
+        console.error(JSON.stringify({ event: "coordinator.alarm_step_failed", step: what, reason: error instanceof Error ? error.message : String(error) }));
+        return undefined;
+      }
+    };
+    const chunkFailed = (await guard("fan-out", () => this.#queue.run(() => this.#runOneChunk()).then(() => false))) ?? true;
+    const importDue = await guard("import", () => this.#advanceImport());
+    await guard("outbound", () => this.#runner.drain(Date.now() + DRAIN_BUDGET_MS));
+    // A failed step is tried again shortly rather than in a tight loop.
+    const retryAt = chunkFailed ? Date.now() + 5_000 : undefined;
+    await this.#queue.run(() => this.#schedule(importDue, retryAt));
   }
 
   async #startJob(job: Omit<FanOutJob, "id" | "cursor" | "done" | "startedAt" | "updatedAt">): Promise<void> {
@@ -505,11 +518,12 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /** Sets the alarm for the earliest pending work: a fan-out chunk or an import step now, or the next due task. */
-  async #schedule(importDue?: number): Promise<void> {
+  async #schedule(importDue?: number, jobsRetryAt?: number): Promise<void> {
     const jobs = await this.#jobs.list();
     const settings = await this.#provisioning();
     const taskDue = settings.connection ? this.#store.nextDueAt() : undefined;
-    const candidates = [jobs.length > 0 ? Date.now() : undefined, taskDue, importDue].filter((t): t is number => t !== undefined);
+    const jobsDue = jobs.length > 0 ? (jobsRetryAt ?? Date.now()) : undefined;
+    const candidates = [jobsDue, taskDue, importDue].filter((t): t is number => t !== undefined);
     const due = candidates.length > 0 ? Math.min(...candidates) : undefined;
     if (due === undefined) return;
     const current = await this.ctx.storage.getAlarm();

@@ -42,7 +42,10 @@ export class JobStore {
   /** Queues a job unless an identical one is still waiting to start. */
   async enqueue(job: Omit<FanOutJob, "id" | "cursor" | "done" | "startedAt" | "updatedAt">): Promise<void> {
     const jobs = await this.list();
-    const waiting = jobs.some((j) => j.cursor === null && j.kind === job.kind && j.groupId === job.groupId && j.scope === job.scope);
+    const same = (a?: string[], b?: string[]) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+    const waiting = jobs.some(
+      (j) => j.cursor === null && j.kind === job.kind && j.groupId === job.groupId && j.scope === job.scope && same(j.dropAttributes, job.dropAttributes),
+    );
     if (waiting) return;
     const now = Date.now();
     jobs.push({ ...job, id: crypto.randomUUID(), cursor: null, done: 0, startedAt: now, updatedAt: now });

@@ -13,10 +13,11 @@ import {
   getOrgSetting,
   insertItems,
   itemsChunk,
-  putOrgSetting,
+  raiseRoadblock,
   stageMissingAsUnassign,
   updateItem,
   updateSession,
+  updateSessionStatement,
   usersWhere,
 } from "../db/queries/imports";
 import { getProvisioning } from "../db/queries/provisioning";
@@ -54,7 +55,17 @@ const PAGE_SIZE = 100; // SCIM count per page
 const PLAN_CHUNK = 200;
 const APPLY_CHUNK = 100;
 
-export type Roadblock = { sessionId: string; appId: string; level: "APP" | "ORG"; removals: number; limit: number; percent: number; raised: string };
+export type Roadblock = {
+  sessionId: string;
+  appId: string;
+  level: "APP" | "ORG";
+  removals: number;
+  limit: number;
+  percent: number;
+  raised: string;
+  /** Other paused imports, each taking the roadblock in turn once this one is resolved. */
+  queued?: Omit<Roadblock, "queued">[];
+};
 
 export const EMPTY_COUNTERS: ImportCounters = {
   fetched: 0,
@@ -117,8 +128,10 @@ export class ImportRunner {
   }
 
   async #leaveWaiting(session: ImportSessionRow): Promise<boolean> {
+    const current = await this.#reload(session);
+    if (!current || current.status !== "RUNNING" || current.phase !== "WAITING") return false;
     if (await getOrgSetting<Roadblock>(this.deps.db, ROADBLOCK_KEY)) return false;
-    await this.#save(session, { phase: "FETCH", cursor: "1" });
+    await this.#save(current, { phase: "FETCH", cursor: "1" });
     return true;
   }
 
@@ -126,7 +139,10 @@ export class ImportRunner {
     const { db, queue } = this.deps;
     const settings = await this.deps.settings();
     if (!settings.connection) {
-      await queue.run(() => this.#fail(session, "the app has no enabled provisioning connection"));
+      await queue.run(async () => {
+        const current = await this.#reload(session);
+        if (current?.status === "RUNNING") await this.#fail(current, "the app has no enabled provisioning connection");
+      });
       return false;
     }
     const startIndex = Number(session.cursor ?? "1");
@@ -141,20 +157,21 @@ export class ImportRunner {
       // A page that cannot be read fails the session: users it would have held must never look gone.
       if (!page.ok) return this.#fail(current, `reading users at startIndex ${startIndex}: ${page.reason}`);
       const resources = page.body.Resources ?? [];
-      const seq = (current.counters.fetched ?? 0) + 0;
-      const rows: ImportItemRow[] = resources.flatMap((resource, i) => {
-        const user = flattenScimUser(resource);
-        return user ? [itemRow(current.id, seq + i + 1, user)] : [];
-      });
-      await batchAll(db, insertItems(db, rows));
+      // Numbered after dropping resources that are not users (no id or userName), so seqs stay dense.
+      const users = resources.flatMap((resource) => flattenScimUser(resource) ?? []);
+      const rows = users.map((user, k) => itemRow(current.id, current.counters.fetched + k + 1, user));
       const fetched = current.counters.fetched + rows.length;
       const total = page.body.totalResults ?? fetched;
       const done = resources.length === 0 || startIndex - 1 + resources.length >= total;
-      await this.#save(current, {
+      const changes = {
         counters: { ...current.counters, fetched },
-        phase: done ? "PLAN" : "FETCH",
+        phase: done ? ("PLAN" as const) : ("FETCH" as const),
         cursor: done ? "0" : String(startIndex + resources.length),
-      });
+        lastUpdated: new Date(),
+      };
+      // Items and the cursor that says they were stored land together, or not at all.
+      await batchAll(db, [...insertItems(db, rows), updateSessionStatement(db, current.id, changes)]);
+      Object.assign(current, changes);
       return true;
     });
   }
@@ -278,7 +295,8 @@ export class ImportRunner {
     const breach = evaluateSafeguards({ removals, appAssigned, orgAssigned, settings: settings ?? DEFAULT_SAFEGUARDS });
     if (breach) {
       const roadblock: Roadblock = { sessionId: session.id, appId: session.appId, ...breach, raised: new Date().toISOString() };
-      if (!(await getOrgSetting<Roadblock>(db, ROADBLOCK_KEY))) await putOrgSetting(db, ROADBLOCK_KEY, roadblock);
+      // Another paused import may hold the roadblock already: this one then waits its turn in it.
+      await raiseRoadblock(db, roadblock);
       await this.#save(session, { counters, status: "PAUSED_SAFEGUARD", safeguard: { ...breach }, phase: "APPLY", cursor: "0" });
       await writeLog(db, [
         {
@@ -312,7 +330,10 @@ export class ImportRunner {
     const items = await itemsChunk(db, current.id, 0, APPLY_CHUNK, { decision: "CONFIRMED" });
     const events: LogEventInput[] = [];
     for (const item of items) {
-      const outcome = await this.#apply(current, item, inbound);
+      // One item's failure is that item's ERROR, never the whole session's.
+      const outcome = await this.#apply(current, item, inbound).catch(
+        (error: unknown): ApplyOutcome => ({ ok: false, detail: `could not apply: ${error instanceof Error ? error.message : String(error)}` }),
+      );
       if (outcome.ok && outcome.oktaUserChanged && outcome.userId) changedUsers.push(outcome.userId);
       // The plan's reasoning stays; what applying did is added to it.
       const detail = item.detail ? `${item.detail} -> ${outcome.detail}` : outcome.detail;
@@ -403,8 +424,11 @@ export class ImportRunner {
     if (user.status === "PROVISIONED" && item.result === "REACTIVATED") {
       return { ok: true, detail: "reactivated in the app: profile differs, left pending activation (PROVISIONED)", userId: user.id, oktaUserChanged: true };
     }
-    const plan = planAssign({ app, user, existing, grants, rules, provisioning: PROVISIONING_OFF, now }, { id: user.id, credentials: { userName: item.userName } });
-    const { newPassword: _none, ...draft } = plan.draft;
+    // Linking keeps the assignment's scope (a group-granted user stays under group control) and
+    // records the downstream userName; it sets no credentials, so no scheme check applies.
+    const plan = planAssign({ app, user, existing, grants, rules, provisioning: PROVISIONING_OFF, now }, { id: user.id, scope: existing?.scope });
+    const { newPassword: _none, ...planned } = plan.draft;
+    const draft = { ...planned, userName: existing?.userName ?? item.userName };
     await batchAll(db, [
       upsertAppUser(db, {
         ...draft,

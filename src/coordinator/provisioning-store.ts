@@ -141,6 +141,18 @@ export class ProvisioningStore {
   }
 
   fail(task: TaskRow, error: string, status: number | null, attempts = task.attempts + 1, now = Date.now()): void {
+    // A change that arrived during the failed run deserves its own attempt.
+    if (this.get(task.id)?.version !== task.claimed_version) {
+      this.sql.exec(
+        `UPDATE tasks SET status = 'PENDING', claimed_version = NULL, attempts = 0, next_attempt_at = ?, last_error = ?, last_status = ?, updated = ? WHERE id = ?`,
+        now,
+        error,
+        status,
+        now,
+        task.id,
+      );
+      return;
+    }
     this.sql.exec(
       `UPDATE tasks SET status = 'FAILED', claimed_version = NULL, attempts = ?, last_error = ?, last_status = ?, updated = ? WHERE id = ?`,
       attempts,

@@ -72,6 +72,8 @@ export async function syncUser(scim: ScimClient, input: UserSyncInput): Promise<
   try {
     const assigned = input.appUser !== undefined && input.user !== undefined && input.user.status !== "DEPROVISIONED";
     if (!assigned) {
+      // No account to give a pending password to any more: it is dropped.
+      result.passwordDelivered = input.password !== null;
       await deprovision(scim, input, result, call, trace);
       return result;
     }
@@ -83,6 +85,8 @@ export async function syncUser(scim: ScimClient, input: UserSyncInput): Promise<
     if (!result.link) {
       if (!input.mode.create) {
         trace("skip", "Create Users is disabled: the assignment stays unprovisioned");
+        // A pending password has nowhere to go: it is dropped, not kept for ever.
+        result.passwordDelivered = input.password !== null;
         return result;
       }
       result.link = await findOrCreate(scim, input, payload, result, call, trace);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { saveProvisioning } from "../db/queries/provisioning";
-import { appsWithWaitingSessions, deleteOrgSetting, getOrgSetting, getSession, listItems, listSessions, putOrgSetting } from "../db/queries/imports";
+import { appsWithWaitingSessions, getOrgSetting, getSession, listItems, listSessions, putOrgSetting } from "../db/queries/imports";
 import { appCoordinator } from "../coordinator/client";
 import { ROADBLOCK_KEY, SAFEGUARDS_KEY, type Roadblock } from "../coordinator/import-runner";
 import { decodeCursor } from "../domain/cursor";
@@ -99,7 +99,9 @@ export const appImportsRoutes = new Hono<AppEnv>()
     return c.json(sessionJson(session, baseUrl(c)));
   });
 
+/** Once no roadblock remains, the imports waiting behind it go on. */
 async function wakeWaitingImports(env: Env, db: Parameters<typeof appsWithWaitingSessions>[0]): Promise<void> {
+  if (await getOrgSetting(db, ROADBLOCK_KEY)) return;
   const appIds = await appsWithWaitingSessions(db);
   await Promise.all(appIds.map((appId) => appCoordinator(env, appId).wakeImports()));
 }
@@ -126,7 +128,7 @@ export const orgImportRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const roadblock = await getOrgSetting<Roadblock>(db, ROADBLOCK_KEY);
     if (!roadblock) throw DomainError.notFound("import-roadblock", "ImportRoadblock");
-    await deleteOrgSetting(db, ROADBLOCK_KEY);
+    // The coordinator applies the paused import and hands the roadblock to the next paused one, if any.
     const session = await appCoordinator(c.env, roadblock.appId).resumeImport(roadblock.sessionId);
     await wakeWaitingImports(c.env, db);
     return c.json(sessionJson(session, baseUrl(c)));

@@ -43,7 +43,7 @@ export const usersRoutes = new Hono<AppEnv>()
     queryParams(z.object({ activate: booleanParam(true), provider: booleanParam(false), nextLogin: z.string().optional() })),
     jsonBody(createUserSchema, "user"),
     async (c) => {
-      const user = await createUser(c.get("db"), c.req.valid("json"), c.req.valid("query").activate);
+      const user = await createUser(c.env, c.get("db"), c.req.valid("json"), c.req.valid("query").activate);
       return c.json(userJson(user, baseUrl(c)));
     },
   )

@@ -71,7 +71,7 @@ export async function removeMember(env: Env, db: DB, group: GroupRow, user: User
 }
 
 /** Apps that assign the group re-check the user; apps that push it re-push its members. */
-async function membershipChanged(env: Env, db: DB, groupId: string, userId: string): Promise<void> {
+export async function membershipChanged(env: Env, db: DB, groupId: string, userId: string): Promise<void> {
   const [assigning, pushing] = await Promise.all([appIdsOfGroup(db, groupId), pushMappingsOfGroup(db, groupId)]);
   await reconcileUserInApps(env, assigning, userId);
   await Promise.all(pushing.map((mapping) => appCoordinator(env, mapping.appId).pushMappingChanged(mapping.id)));

@@ -9,6 +9,7 @@ import { DomainError } from "../domain/errors";
 import { newId } from "../domain/ids";
 import { applyLifecycle, statusAfterCreate, type LifecycleOperation } from "../domain/user-lifecycle";
 import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
+import { membershipChanged } from "./groups";
 import { seal } from "../crypto/secret-box";
 import type { CreateUserInput, UserChangesInput } from "../wire/user";
 
@@ -60,7 +61,7 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`);
 }
 
-export async function createUser(db: DB, input: CreateUserInput, activate: boolean): Promise<UserRow> {
+export async function createUser(env: Env, db: DB, input: CreateUserInput, activate: boolean): Promise<UserRow> {
   await assertLoginFree(db, input.profile.login);
   const groupIds = [...new Set(input.groupIds ?? [])];
   const found = await existingGroupIds(db, groupIds);
@@ -94,6 +95,8 @@ export async function createUser(db: DB, input: CreateUserInput, activate: boole
     if (isUniqueViolation(error)) throw loginTaken();
     throw error;
   }
+  // The first memberships grant (and push) what those groups grant, as later ones do.
+  for (const groupId of groupIds) await membershipChanged(env, db, groupId, row.id);
   return row;
 }
 

@@ -26,7 +26,7 @@ type Json = Record<string, any>;
 interface Fault {
   method?: string;
   path?: string;
-  kind: "429" | "500" | "delay" | "commit-then-hang" | "commit-then-409";
+  kind: "429" | "500" | "delay" | "commit-then-hang" | "commit-then-409" | "malformed-resource";
   times: number;
   retryAfter?: string;
   delayMs?: number;
@@ -192,6 +192,19 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
     case "delay":
       setTimeout(next, fault.delayMs ?? 0);
       return;
+    case "malformed-resource": {
+      // A list whose first resource is not a usable user (no id, no userName).
+      const end = response.end.bind(response);
+      (response as any).end = (chunk?: unknown) => {
+        const parsed = JSON.parse(String(chunk));
+        parsed.Resources = [{ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], displayName: "broken" }, ...(parsed.Resources ?? [])];
+        const body = JSON.stringify(parsed);
+        response.setHeader("Content-Length", Buffer.byteLength(body));
+        return end(body);
+      };
+      next();
+      return;
+    }
     case "commit-then-409": {
       // The request is applied, but the answer says the user already exists: what a client
       // sees when another writer created the same user between its search and its create.

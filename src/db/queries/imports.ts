@@ -18,6 +18,10 @@ export async function updateSession(db: DB, id: string, changes: Partial<ImportS
   return row;
 }
 
+export function updateSessionStatement(db: DB, id: string, changes: Partial<ImportSessionRow>): BatchItem<"sqlite"> {
+  return db.update(importSessions).set(changes).where(eq(importSessions.id, id));
+}
+
 /** Newest first, keyset on creation time then id. */
 export async function listSessions(db: DB, appId: string, before: { created: number; id: string } | undefined, limit: number) {
   const after = before
@@ -104,7 +108,8 @@ export async function confirmItems(db: DB, sessionId: string, seqs: number[] | "
     return rows.length;
   }
   let confirmed = 0;
-  for (const part of chunk(seqs, MAX_BOUND_PARAMS - 2)) {
+  // Each statement binds the seqs plus the session id, "PENDING" and the SET value.
+  for (const part of chunk(seqs, MAX_BOUND_PARAMS - 3)) {
     const rows = await db.update(importItems).set({ decision: "CONFIRMED" }).where(and(pending, inArray(importItems.seq, part))).returning({ seq: importItems.seq });
     confirmed += rows.length;
   }
@@ -163,4 +168,45 @@ export async function deleteOrgSetting(db: DB, key: string): Promise<void> {
 export async function countAllAppUsers(db: DB): Promise<number> {
   const [row] = await db.select({ n: count() }).from(appUsers);
   return row?.n ?? 0;
+}
+
+type RoadblockValue = Json & { sessionId: string; queued?: Json[] };
+
+/**
+ * Raises the org's import roadblock for a paused session, or, when one is already raised for
+ * another session, queues this one behind it (one atomic statement each, so two coordinators
+ * pausing at once cannot overwrite each other).
+ */
+export async function raiseRoadblock(db: DB, roadblock: RoadblockValue): Promise<"raised" | "queued"> {
+  const now = Date.now();
+  const inserted = await db.run(sql`INSERT INTO ${orgSettings} (key, value, last_updated) VALUES ('import_roadblock', ${JSON.stringify(roadblock)}, ${now}) ON CONFLICT (key) DO NOTHING`);
+  if ((inserted.meta?.changes ?? 0) > 0) return "raised";
+  await db.run(
+    sql`UPDATE ${orgSettings} SET value = json_insert(value, '$.queued[#]', json(${JSON.stringify(roadblock)})), last_updated = ${now}
+        WHERE key = 'import_roadblock' AND json_extract(value, '$.sessionId') != ${roadblock.sessionId}`,
+  );
+  return "queued";
+}
+
+/**
+ * Takes a session off the roadblock: if it was the raised one, the next queued session (if
+ * any) becomes the roadblock; if it was queued, it leaves the queue. Returns what remains.
+ */
+export async function liftRoadblock(db: DB, sessionId: string): Promise<RoadblockValue | undefined> {
+  const current = await getOrgSetting<RoadblockValue>(db, "import_roadblock");
+  if (!current) return undefined;
+  const queued = (current.queued ?? []) as RoadblockValue[];
+  if (current.sessionId === sessionId) {
+    const [next, ...rest] = queued;
+    if (!next) {
+      await deleteOrgSetting(db, "import_roadblock");
+      return undefined;
+    }
+    const promoted = { ...next, queued: rest };
+    await putOrgSetting(db, "import_roadblock", promoted);
+    return promoted;
+  }
+  const remaining = queued.filter((entry) => entry.sessionId !== sessionId);
+  if (remaining.length !== queued.length) await putOrgSetting(db, "import_roadblock", { ...current, queued: remaining });
+  return current;
 }

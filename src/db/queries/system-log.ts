@@ -1,9 +1,11 @@
-import { and, asc, eq, gt, gte, lt, or, sql, type SQL } from "drizzle-orm";
-import type { DB } from "../client";
+import { and, asc, eq, getTableColumns, gt, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
 import { logEvents, type LogEventRow } from "../schema";
 
+/** Multi-row inserts, each under D1's bound-parameter limit. */
 export function insertLogEvents(db: DB, rows: LogEventRow[]) {
-  return db.insert(logEvents).values(rows);
+  const perStatement = Math.floor(MAX_BOUND_PARAMS / Object.keys(getTableColumns(logEvents)).length);
+  return chunk(rows, perStatement).map((part) => db.insert(logEvents).values(part));
 }
 
 export interface LogQuery {

@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { api, createApp, createGroup, createUser } from "../helpers/api";
+import { eventually, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
+
+// Regression tests for defects a code review found.
+
+const RULES = { exactMatchCriteria: "EMAIL", allowPartialMatch: false, autoConfirmExactMatch: true, autoConfirmPartialMatch: false, autoConfirmNewUsers: true, autoActivateNewUsers: false };
+
+async function importingApp() {
+  const scim = scimTenant();
+  const app = await createApp();
+  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
+  await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, { importRules: { userCreateAndMatch: RULES } });
+  return { app, scim };
+}
+
+async function downstreamUser(scim: ScimTenant, userName: string, email: string, familyName = "User") {
+  const res = await fetch(`${scim.baseUrl}/Users`, {
+    method: "POST",
+    headers: { "Content-Type": "application/scim+json", Authorization: `Bearer ${SCIM_TOKEN}` },
+    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName, active: true, name: { givenName: "Re", familyName }, emails: [{ value: email, primary: true }] }),
+  });
+  return (await res.json()) as { id: string };
+}
+
+async function runImport(appId: string) {
+  const started = await api("POST", `/api/v1/apps/${appId}/imports`, {});
+  expect(started.status, JSON.stringify(started.body)).toBe(202);
+  return eventually(async () => {
+    const s = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
+    return s.status !== "RUNNING" ? s : undefined;
+  }, 20_000, "import");
+}
+
+describe("import robustness", () => {
+  it("skips a resource that is not a user without breaking the page's numbering", async () => {
+    const { app, scim } = await importingApp();
+    const stamp = crypto.randomUUID().slice(0, 6);
+    for (let i = 0; i < 3; i++) await downstreamUser(scim, `m${i}.${stamp}@example.com`, `m${i}.${stamp}@example.com`, `M${i}${stamp}`);
+    await scim.fault({ method: "GET", path: "startIndex=1", kind: "malformed-resource", times: 1 });
+    const session = await runImport(app.id);
+    expect(session).toMatchObject({ status: "COMPLETED", counters: { fetched: 3, new: 3, applied: 3 } });
+  });
+
+  it("keeps a group-granted user under group control when an import links it", async () => {
+    const { app, scim } = await importingApp();
+    const user = await createUser();
+    const group = await createGroup();
+    await api("PUT", `/api/v1/groups/${group.id}/users/${user.id}`);
+    await api("PUT", `/api/v1/apps/${app.id}/groups/${group.id}`, undefined, { "Content-Length": "0" });
+    await downstreamUser(scim, `link.${crypto.randomUUID().slice(0, 6)}`, user.profile.email);
+    const session = await runImport(app.id);
+    expect(session.counters).toMatchObject({ exact: 1, applied: 1 });
+    const appUser = (await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body;
+    expect(appUser).toMatchObject({ scope: "GROUP", externalId: expect.any(String) });
+  });
+
+  it("queues a second paused import behind the roadblock, then hands it the roadblock", async () => {
+    await api("PUT", "/api/v1/import-safeguards", { app: { enabled: false }, org: { percent: 1 } });
+    try {
+      const apps: { app: { id: string }; scim: ScimTenant; ids: string[] }[] = [];
+      for (let n = 0; n < 2; n++) {
+        const { app, scim } = await importingApp();
+        const stamp = crypto.randomUUID().slice(0, 6);
+        const ids = [];
+        for (let i = 0; i < 60; i++) ids.push((await downstreamUser(scim, `q${i}.${stamp}@example.com`, `q${i}.${stamp}@example.com`, `Q${i}${stamp}`)).id);
+        await api("PUT", "/api/v1/import-safeguards", { org: { enabled: false } });
+        expect((await runImport(app.id)).counters.applied).toBe(60);
+        await api("PUT", "/api/v1/import-safeguards", { org: { enabled: true } });
+        apps.push({ app, scim, ids });
+      }
+      // Both imports start before either pauses (a roadblock holds back imports that start later).
+      for (const { scim, ids } of apps) {
+        for (const id of ids.slice(0, 10)) await fetch(`${scim.baseUrl}/Users/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${SCIM_TOKEN}` } });
+      }
+      const started = [];
+      for (const { app } of apps) started.push((await api("POST", `/api/v1/apps/${app.id}/imports`, {})).body);
+      const paused = await Promise.all(
+        started.map((s, i) =>
+          eventually(async () => {
+            const now = (await api("GET", `/api/v1/apps/${apps[i].app.id}/imports/${s.id}`)).body;
+            return now.status !== "RUNNING" ? now : undefined;
+          }, 20_000, "paused import"),
+        ),
+      );
+      expect(paused.map((s) => s.status)).toEqual(["PAUSED_SAFEGUARD", "PAUSED_SAFEGUARD"]);
+      const first = (await api("GET", "/api/v1/import-roadblock")).body;
+      const order = [first.sessionId, ...first.queued.map((q: { sessionId: string }) => q.sessionId)];
+      expect(order.sort()).toEqual(paused.map((s) => s.id).sort());
+
+      await api("POST", "/api/v1/import-roadblock/resume");
+      const second = (await api("GET", "/api/v1/import-roadblock")).body;
+      expect(second).toMatchObject({ sessionId: first.queued[0].sessionId, queued: [] });
+      await api("POST", "/api/v1/import-roadblock/cancel");
+      expect((await api("GET", "/api/v1/import-roadblock")).status).toBe(404);
+      const statusOf = async (sessionId: string) => {
+        const i = paused.findIndex((s) => s.id === sessionId);
+        return (await api("GET", `/api/v1/apps/${apps[i].app.id}/imports/${sessionId}`)).body.status;
+      };
+      expect(await statusOf(second.sessionId)).toBe("CANCELLED");
+      await eventually(async () => (await statusOf(first.sessionId)) === "COMPLETED", 20_000, "resumed import");
+    } finally {
+      await api("PUT", "/api/v1/import-safeguards", { app: { enabled: true }, org: { enabled: true, percent: 20 } });
+    }
+  }, 90_000);
+});
+
+describe("provisioning robustness", () => {
+  it("drops a password that can never be delivered instead of retrying for ever", async () => {
+    const scim = scimTenant();
+    const app = await createApp({ label: "Vault", signOnMode: "AUTO_LOGIN", settings: { signOn: { loginUrl: "https://vault.example.com" } } });
+    await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
+    // Provisioning is on, but Create Users is off: the assignment cannot reach the downstream.
+    const user = await createUser();
+    await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id, credentials: { password: { value: "kept-nowhere-1" } } });
+    await eventually(async () => (await api("GET", `/api/v1/apps/${app.id}/provisioning/tasks`)).body.length === 0, 10_000, "task done");
+    expect((await scim.state()).users).toEqual([]);
+  });
+
+  it("gives a user created with groupIds the apps those groups grant", async () => {
+    const app = await createApp();
+    const group = await createGroup();
+    await api("PUT", `/api/v1/apps/${app.id}/groups/${group.id}`, undefined, { "Content-Length": "0" });
+    const user = await createUser({ groupIds: [group.id] });
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body).toMatchObject({ scope: "GROUP" });
+  });
+});
