@@ -1,5 +1,5 @@
-// Extracts the schemas provisio serves from Okta's published management OpenAPI spec into a
-// JSON Schema fixture for the conformance test. Run: node scripts/extract-okta-schemas.mjs
+// Extracts the schemas provisio serves from Okta's published management OpenAPI spec into the
+// JSON Schema components of the OpenAPI document provisio serves (and the conformance test uses). Run: node scripts/extract-okta-schemas.mjs
 // [path to management-minimal.yaml] (default ../shared/okta-openapi/management-minimal.yaml).
 import { readFileSync, writeFileSync } from "node:fs";
 import YAML from "yaml";
@@ -69,5 +69,5 @@ const fixture = {
   roots: ROOTS,
   definitions,
 };
-writeFileSync("test/fixtures/okta-schemas.json", `${JSON.stringify(fixture, null, 1)}\n`);
+writeFileSync("src/openapi/okta-schemas.json", `${JSON.stringify(fixture, null, 1)}\n`);
 console.log(`extracted ${Object.keys(definitions).length} schemas (${ROOTS.length} roots) from ${spec.info.version}`);

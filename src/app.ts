@@ -1,4 +1,6 @@
+import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
+import { openApiDocument } from "./openapi/document";
 import { authenticate } from "./http/auth";
 import { dbProvider, type AppEnv } from "./http/context";
 import { handleError } from "./http/errors";
@@ -23,6 +25,10 @@ import { usersRoutes } from "./routes/users";
 export const app = new Hono<AppEnv>({ getPath: normalizedPath });
 
 app.use("*", requestId);
+
+// The API description and its interactive reference (public, like Okta's developer docs).
+app.get("/openapi.json", (c) => c.json(openApiDocument()));
+app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "provisio API" }));
 app.use("/api/*", authenticate, dbProvider, jsonBodyGuard);
 
 app.route("/api/v1/users", usersRoutes);

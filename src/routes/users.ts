@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { DB } from "../db/client";
 import type { UserRow } from "../db/schema";
@@ -6,6 +6,7 @@ import { findUserByIdOrLogin, listUsers } from "../db/queries/users";
 import { groupsOfUser } from "../db/queries/groups";
 import { userColumns, userFilterRules, userSearchRules } from "../db/queries/search-rules";
 import { DomainError } from "../domain/errors";
+import type { LifecycleOperation } from "../domain/user-lifecycle";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
@@ -33,7 +34,20 @@ async function requireUser(db: DB, idOrLogin: string): Promise<UserRow> {
   return user;
 }
 
-const LIFECYCLE_OPS = ["activate", "deactivate", "reactivate", "suspend", "unsuspend"] as const;
+// sendEmail is accepted as Okta does; provisio sends no email.
+const lifecycleQuery = queryParams(z.object({ sendEmail: booleanParam(true) }));
+
+/**
+ * POST /users/{idOrLogin}/lifecycle/{operation}. Okta answers with an activation token or {};
+ * provisio sends no email and has no end-user sign-in, so there is no token to hand out.
+ */
+function lifecycle(operation: LifecycleOperation) {
+  return async (c: Context<AppEnv>) => {
+    const db = c.get("db");
+    await changeLifecycle(c.env, db, await requireUser(db, c.req.param("idOrLogin")!), operation);
+    return c.json({});
+  };
+}
 
 export const usersRoutes = new Hono<AppEnv>()
   .post(
@@ -88,23 +102,11 @@ export const usersRoutes = new Hono<AppEnv>()
     const base = baseUrl(c);
     return c.json((await groupsOfUser(db, user.id)).map((group) => groupJson(group, base)));
   })
-  .post(
-    "/:idOrLogin/lifecycle/:operation",
-    requireScope("okta.users.manage"),
-    queryParams(z.object({ sendEmail: booleanParam(true) })),
-    async (c) => {
-      const operation = c.req.param("operation");
-      if (!(LIFECYCLE_OPS as readonly string[]).includes(operation)) {
-        throw new DomainError("E0000007", `Resource not found: ${c.req.path} (URL)`);
-      }
-      const db = c.get("db");
-      const user = await requireUser(db, c.req.param("idOrLogin"));
-      await changeLifecycle(c.env, db, user, operation as (typeof LIFECYCLE_OPS)[number]);
-      // Okta answers with an activation token or {}; provisio sends no email and has no
-      // end-user sign-in, so there is no token to hand out.
-      return c.json({});
-    },
-  );
+  .post("/:idOrLogin/lifecycle/activate", requireScope("okta.users.manage"), lifecycleQuery, lifecycle("activate"))
+  .post("/:idOrLogin/lifecycle/deactivate", requireScope("okta.users.manage"), lifecycleQuery, lifecycle("deactivate"))
+  .post("/:idOrLogin/lifecycle/reactivate", requireScope("okta.users.manage"), lifecycleQuery, lifecycle("reactivate"))
+  .post("/:idOrLogin/lifecycle/suspend", requireScope("okta.users.manage"), lifecycleQuery, lifecycle("suspend"))
+  .post("/:idOrLogin/lifecycle/unsuspend", requireScope("okta.users.manage"), lifecycleQuery, lifecycle("unsuspend"));
 
 function parseLimit(schema: ReturnType<typeof limitParam>, raw: string | undefined): number {
   const parsed = schema.safeParse(raw);

@@ -6,10 +6,10 @@ import { startScimServer } from "../scim/scim-server";
 import { SDK_TOKEN, startLocalWorker, type LocalWorker } from "./local-worker";
 
 // Real responses from every endpoint family, validated against the schemas in Okta's published
-// spec (test/fixtures/okta-schemas.json, extracted by scripts/extract-okta-schemas.mjs). Enums,
+// spec (src/openapi/okta-schemas.json, extracted by scripts/extract-okta-schemas.mjs). Enums,
 // types, formats and required fields must match; additional properties are allowed, as Okta
 // allows them ("new properties may be added").
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/okta-schemas.json", import.meta.url), "utf8"));
+const fixture = JSON.parse(readFileSync(new URL("../../src/openapi/okta-schemas.json", import.meta.url), "utf8"));
 const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema({ $id: "okta", definitions: fixture.definitions });

@@ -1,0 +1,129 @@
+import type { OktaScope } from "../http/auth";
+
+/**
+ * Every endpoint provisio serves, for the OpenAPI document. Okta-compatible operations carry
+ * Okta's operationId; provisio's own are tagged "provisio extensions". A test checks this list
+ * against the app's routes both ways, so neither can drift from the other.
+ */
+export interface Operation {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  scope: OktaScope;
+  /** A request body component (Okta's) or request schema name (provisio's, from zod). */
+  request?: string;
+  /** Success status and the component it returns (array when a list). */
+  status: 200 | 201 | 202 | 204;
+  response?: string;
+  list?: boolean;
+  extension?: boolean;
+}
+
+const op = (
+  method: Operation["method"],
+  path: string,
+  operationId: string,
+  summary: string,
+  tag: string,
+  scope: OktaScope,
+  extra: Partial<Operation> = {},
+): Operation => ({ method, path, operationId, summary, tag, scope, status: 200, ...extra });
+
+const EXT = "provisio extensions";
+const users = "User";
+const groups = "Group";
+const apps = "Application";
+
+export const OPERATIONS: Operation[] = [
+  op("POST", "/api/v1/users", "createUser", "Create a user", users, "okta.users.manage", { request: "CreateUserRequest", response: "User" }),
+  op("GET", "/api/v1/users", "listUsers", "List users (q, filter, search, after, limit)", users, "okta.users.read", { response: "User", list: true }),
+  op("GET", "/api/v1/users/{idOrLogin}", "getUser", "Retrieve a user by id, login or short login", users, "okta.users.read", { response: "User" }),
+  op("POST", "/api/v1/users/{idOrLogin}", "updateUser", "Update a user (partial)", users, "okta.users.manage", { request: "UpdateUserRequest", response: "User" }),
+  op("PUT", "/api/v1/users/{idOrLogin}", "replaceUser", "Replace a user", users, "okta.users.manage", { request: "UpdateUserRequest", response: "User" }),
+  op("DELETE", "/api/v1/users/{idOrLogin}", "deleteUser", "Deactivate, then delete, a user", users, "okta.users.manage", { status: 204 }),
+  op("GET", "/api/v1/users/{idOrLogin}/groups", "listUserGroups", "List a user's groups", users, "okta.users.read", { response: "Group", list: true }),
+  ...(["activate", "deactivate", "reactivate", "suspend", "unsuspend"] as const).map((name) =>
+    op("POST", `/api/v1/users/{idOrLogin}/lifecycle/${name}`, `${name}User`, `${name[0].toUpperCase()}${name.slice(1)} a user`, users, "okta.users.manage"),
+  ),
+
+  op("POST", "/api/v1/groups", "addGroup", "Create a group", groups, "okta.groups.manage", { request: "Group", response: "Group" }),
+  op("GET", "/api/v1/groups", "listGroups", "List groups", groups, "okta.groups.read", { response: "Group", list: true }),
+  op("GET", "/api/v1/groups/{groupId}", "getGroup", "Retrieve a group", groups, "okta.groups.read", { response: "Group" }),
+  op("PUT", "/api/v1/groups/{groupId}", "replaceGroup", "Replace a group's profile", groups, "okta.groups.manage", { request: "Group", response: "Group" }),
+  op("DELETE", "/api/v1/groups/{groupId}", "deleteGroup", "Delete a group", groups, "okta.groups.manage", { status: 204 }),
+  op("GET", "/api/v1/groups/{groupId}/users", "listGroupUsers", "List a group's members", groups, "okta.groups.read", { response: "User", list: true }),
+  op("GET", "/api/v1/groups/{groupId}/apps", "listAssignedApplicationsForGroup", "List the apps assigned to a group", groups, "okta.groups.read", { response: "Application", list: true }),
+  op("PUT", "/api/v1/groups/{groupId}/users/{userId}", "assignUserToGroup", "Add a member", groups, "okta.groups.manage", { status: 204 }),
+  op("DELETE", "/api/v1/groups/{groupId}/users/{userId}", "unassignUserFromGroup", "Remove a member", groups, "okta.groups.manage", { status: 204 }),
+
+  op("POST", "/api/v1/apps", "createApplication", "Create an app", apps, "okta.apps.manage", { request: "Application", response: "Application" }),
+  op("GET", "/api/v1/apps", "listApplications", "List apps", apps, "okta.apps.read", { response: "Application", list: true }),
+  op("GET", "/api/v1/apps/{appId}", "getApplication", "Retrieve an app", apps, "okta.apps.read", { response: "Application" }),
+  op("PUT", "/api/v1/apps/{appId}", "replaceApplication", "Replace an app", apps, "okta.apps.manage", { request: "Application", response: "Application" }),
+  op("DELETE", "/api/v1/apps/{appId}", "deleteApplication", "Delete an inactive app", apps, "okta.apps.manage", { status: 204 }),
+  op("POST", "/api/v1/apps/{appId}/lifecycle/activate", "activateApplication", "Activate an app", apps, "okta.apps.manage"),
+  op("POST", "/api/v1/apps/{appId}/lifecycle/deactivate", "deactivateApplication", "Deactivate an app", apps, "okta.apps.manage"),
+
+  op("GET", "/api/v1/apps/{appId}/users", "listApplicationUsers", "List assigned users", "ApplicationUsers", "okta.apps.read", { response: "AppUser", list: true }),
+  op("POST", "/api/v1/apps/{appId}/users", "assignUserToApplication", "Assign a user", "ApplicationUsers", "okta.apps.manage", { request: "AppUser", response: "AppUser" }),
+  op("GET", "/api/v1/apps/{appId}/users/{userId}", "getApplicationUser", "Retrieve an assigned user", "ApplicationUsers", "okta.apps.read", { response: "AppUser" }),
+  op("POST", "/api/v1/apps/{appId}/users/{userId}", "updateApplicationUser", "Update an assigned user", "ApplicationUsers", "okta.apps.manage", { request: "AppUser", response: "AppUser" }),
+  op("DELETE", "/api/v1/apps/{appId}/users/{userId}", "unassignUserFromApplication", "Unassign a user", "ApplicationUsers", "okta.apps.manage", { status: 204 }),
+
+  op("GET", "/api/v1/apps/{appId}/groups", "listApplicationGroupAssignments", "List group assignments", "ApplicationGroups", "okta.apps.read", { response: "ApplicationGroupAssignment", list: true }),
+  op("GET", "/api/v1/apps/{appId}/groups/{groupId}", "getApplicationGroupAssignment", "Retrieve a group assignment", "ApplicationGroups", "okta.apps.read", { response: "ApplicationGroupAssignment" }),
+  op("PUT", "/api/v1/apps/{appId}/groups/{groupId}", "assignGroupToApplication", "Assign a group", "ApplicationGroups", "okta.apps.manage", { request: "ApplicationGroupAssignment", response: "ApplicationGroupAssignment" }),
+  op("PATCH", "/api/v1/apps/{appId}/groups/{groupId}", "updateGroupAssignmentToApplication", "Update a group assignment (JSON Patch)", "ApplicationGroups", "okta.apps.manage", { request: "JsonPatch", response: "ApplicationGroupAssignment" }),
+  op("DELETE", "/api/v1/apps/{appId}/groups/{groupId}", "unassignApplicationFromGroup", "Unassign a group", "ApplicationGroups", "okta.apps.manage", { status: 204 }),
+  op("GET", "/api/v1/apps/{appId}/assignment-operations", "listAssignmentOperations", "Progress of the app's fan-out jobs", EXT, "okta.apps.read", { extension: true }),
+
+  op("GET", "/api/v1/apps/{appId}/connections/default", "getDefaultProvisioningConnectionForApplication", "Retrieve the provisioning connection", "ApplicationConnections", "okta.apps.read", { response: "ProvisioningConnectionResponse" }),
+  op("POST", "/api/v1/apps/{appId}/connections/default", "updateDefaultProvisioningConnectionForApplication", "Set the provisioning connection", "ApplicationConnections", "okta.apps.manage", { request: "ConnectionRequest", response: "ProvisioningConnectionResponse" }),
+  op("POST", "/api/v1/apps/{appId}/connections/default/lifecycle/activate", "activateDefaultProvisioningConnectionForApplication", "Activate the connection", "ApplicationConnections", "okta.apps.manage", { status: 204 }),
+  op("POST", "/api/v1/apps/{appId}/connections/default/lifecycle/deactivate", "deactivateDefaultProvisioningConnectionForApplication", "Deactivate the connection", "ApplicationConnections", "okta.apps.manage", { status: 204 }),
+  op("POST", "/api/v1/apps/{appId}/connections/default/test", "testProvisioningConnection", "Test API Credentials", EXT, "okta.apps.manage", { extension: true }),
+  op("GET", "/api/v1/apps/{appId}/features", "listFeaturesForApplication", "List provisioning features", "ApplicationFeatures", "okta.apps.read", { response: "ApplicationFeature", list: true }),
+  op("GET", "/api/v1/apps/{appId}/features/{name}", "getFeatureForApplication", "Retrieve USER_PROVISIONING", "ApplicationFeatures", "okta.apps.read", { response: "ApplicationFeature" }),
+  op("PUT", "/api/v1/apps/{appId}/features/{name}", "updateFeatureForApplication", "Update USER_PROVISIONING (partial)", "ApplicationFeatures", "okta.apps.manage", { request: "CapabilitiesObject", response: "ApplicationFeature" }),
+  op("GET", "/api/v1/apps/{appId}/features/INBOUND_PROVISIONING", "getInboundProvisioningFeature", "Retrieve INBOUND_PROVISIONING (Okta: getFeatureForApplication)", "ApplicationFeatures", "okta.apps.read", { response: "ApplicationFeature" }),
+  op("PUT", "/api/v1/apps/{appId}/features/INBOUND_PROVISIONING", "updateInboundProvisioningFeature", "Update INBOUND_PROVISIONING (Okta: updateFeatureForApplication)", "ApplicationFeatures", "okta.apps.manage", { request: "InboundProvisioningPatch", response: "ApplicationFeature" }),
+  op("GET", "/api/v1/apps/{appId}/provisioning/unprovisioned-users", "listUnprovisionedUsers", "Assignments without a downstream account", EXT, "okta.apps.read", { response: "AppUser", list: true, extension: true }),
+  op("POST", "/api/v1/apps/{appId}/provisioning/provision-users", "provisionUsers", "Provision Users", EXT, "okta.apps.manage", { status: 202, extension: true }),
+  op("POST", "/api/v1/apps/{appId}/provisioning/users/{userId}/sync", "syncUserNow", "Provision one user now (step trace)", EXT, "okta.apps.manage", { extension: true }),
+  op("GET", "/api/v1/apps/{appId}/provisioning/tasks", "listProvisioningTasks", "The outbound task queue", EXT, "okta.apps.read", { extension: true }),
+  op("POST", "/api/v1/apps/{appId}/provisioning/tasks/{taskId}/retry", "retryProvisioningTask", "Retry a task", EXT, "okta.apps.manage", { extension: true }),
+
+  op("GET", "/api/v1/apps/{appId}/group-push/mappings", "listGroupPushMappings", "List Group Push mappings", "GroupPushMapping", "okta.apps.read", { response: "GroupPushMapping", list: true }),
+  op("POST", "/api/v1/apps/{appId}/group-push/mappings", "createGroupPushMapping", "Push a group", "GroupPushMapping", "okta.apps.manage", { request: "GroupPushMapping", status: 201, response: "GroupPushMapping" }),
+  op("GET", "/api/v1/apps/{appId}/group-push/mappings/{mappingId}", "getGroupPushMapping", "Retrieve a Group Push mapping", "GroupPushMapping", "okta.apps.read", { response: "GroupPushMapping" }),
+  op("PATCH", "/api/v1/apps/{appId}/group-push/mappings/{mappingId}", "updateGroupPushMapping", "Activate or deactivate a mapping", "GroupPushMapping", "okta.apps.manage", { response: "GroupPushMapping" }),
+  op("DELETE", "/api/v1/apps/{appId}/group-push/mappings/{mappingId}", "deleteGroupPushMapping", "Delete an inactive mapping", "GroupPushMapping", "okta.apps.manage", { status: 204 }),
+
+  op("POST", "/api/v1/apps/{appId}/imports", "startImport", "Start an import (To Okta)", EXT, "okta.apps.manage", { status: 202, extension: true }),
+  op("GET", "/api/v1/apps/{appId}/imports", "listImports", "List import sessions", EXT, "okta.apps.read", { extension: true }),
+  op("GET", "/api/v1/apps/{appId}/imports/{sessionId}", "getImport", "Retrieve an import session", EXT, "okta.apps.read", { extension: true }),
+  op("GET", "/api/v1/apps/{appId}/imports/{sessionId}/items", "listImportItems", "The import's plan", EXT, "okta.apps.read", { extension: true }),
+  op("POST", "/api/v1/apps/{appId}/imports/{sessionId}/confirm", "confirmImport", "Confirm items", EXT, "okta.apps.manage", { extension: true }),
+  op("POST", "/api/v1/apps/{appId}/imports/{sessionId}/cancel", "cancelImport", "Cancel an import", EXT, "okta.apps.manage", { extension: true }),
+  op("GET", "/api/v1/import-safeguards", "getImportSafeguards", "Import safeguards", EXT, "okta.apps.read", { extension: true }),
+  op("PUT", "/api/v1/import-safeguards", "updateImportSafeguards", "Set import safeguards", EXT, "okta.apps.manage", { extension: true }),
+  op("GET", "/api/v1/import-roadblock", "getImportRoadblock", "The import roadblock", EXT, "okta.apps.read", { extension: true }),
+  op("POST", "/api/v1/import-roadblock/resume", "resumeImportRoadblock", "Apply the paused import and resume the others", EXT, "okta.apps.manage", { extension: true }),
+  op("POST", "/api/v1/import-roadblock/cancel", "cancelImportRoadblock", "Cancel the paused import and resume the others", EXT, "okta.apps.manage", { extension: true }),
+
+  op("GET", "/api/v1/meta/schemas/apps/{appId}/default", "getApplicationUserSchema", "Retrieve the app user schema", "Schema", "okta.schemas.read"),
+  op("POST", "/api/v1/meta/schemas/apps/{appId}/default", "updateApplicationUserProfile", "Update the app user schema (partial)", "Schema", "okta.schemas.manage"),
+  op("GET", "/api/v1/mappings", "listProfileMappings", "List profile mappings", "ProfileMapping", "okta.profileMappings.read"),
+  op("GET", "/api/v1/mappings/{mappingId}", "getProfileMapping", "Retrieve a profile mapping", "ProfileMapping", "okta.profileMappings.read"),
+  op("POST", "/api/v1/mappings/{mappingId}", "updateProfileMapping", "Update a profile mapping", "ProfileMapping", "okta.profileMappings.manage"),
+  op("GET", "/api/v1/logs", "listLogEvents", "List System Log events", "SystemLog", "okta.logs.read", { response: "LogEvent", list: true }),
+  op("POST", "/api/v1/inlineHooks", "createInlineHook", "Create an inline hook", "InlineHook", "okta.inlineHooks.manage"),
+  op("GET", "/api/v1/inlineHooks", "listInlineHooks", "List inline hooks", "InlineHook", "okta.inlineHooks.read"),
+  op("GET", "/api/v1/inlineHooks/{hookId}", "getInlineHook", "Retrieve an inline hook", "InlineHook", "okta.inlineHooks.read"),
+  op("PUT", "/api/v1/inlineHooks/{hookId}", "replaceInlineHook", "Replace an inline hook", "InlineHook", "okta.inlineHooks.manage"),
+  op("DELETE", "/api/v1/inlineHooks/{hookId}", "deleteInlineHook", "Delete an inactive inline hook", "InlineHook", "okta.inlineHooks.manage", { status: 204 }),
+  op("POST", "/api/v1/inlineHooks/{hookId}/lifecycle/activate", "activateInlineHook", "Activate an inline hook", "InlineHook", "okta.inlineHooks.manage"),
+  op("POST", "/api/v1/inlineHooks/{hookId}/lifecycle/deactivate", "deactivateInlineHook", "Deactivate an inline hook", "InlineHook", "okta.inlineHooks.manage"),
+];
