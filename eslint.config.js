@@ -6,7 +6,7 @@ export default tseslint.config(
   { ignores: ["node_modules/", ".wrangler/", "worker-configuration.d.ts", "drizzle/", "scripts/", "coverage/"] },
   ...tseslint.configs.recommended,
   {
-    files: ["src/**/*.ts", "test/**/*.ts", "*.ts"],
+    files: ["src/**/*.ts", "test/**/*.ts", "examples/**/*.ts", "*.ts"],
     languageOptions: {
       parserOptions: { projectService: { allowDefaultProject: ["drizzle.config.ts", "vitest.config.ts"] }, tsconfigRootDir: import.meta.dirname },
     },
@@ -18,8 +18,8 @@ export default tseslint.config(
     },
   },
   {
-    // Test doubles and SCIM fixtures deal in loosely typed JSON on purpose.
-    files: ["test/**/*.ts"],
+    // Test doubles, SCIM fixtures and the SCIM demo app deal in loosely typed JSON on purpose.
+    files: ["test/**/*.ts", "examples/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 const port = process.env.PORT ?? "8787";
+const demoPort = process.env.DEMO_PORT ?? String(Number(port) + 1);
 const devVars = resolve(".dev.vars");
 
 function ensureDevVars() {
@@ -32,9 +33,19 @@ console.log(`
 provisio: serving the Okta-compatible API on http://localhost:${port}
   API token: BOOTSTRAP_API_TOKEN in ${devVars}${created ? " (just created)" : ""}
   try:       curl -H "Authorization: SSWS $(grep ^BOOTSTRAP_API_TOKEN= .dev.vars | cut -d= -f2-)" http://localhost:${port}/api/v1/users
+  docs:      http://localhost:${port}/docs
   cron:      curl "http://localhost:${port}/__scheduled?cron=*+*+*+*+*"
+  SCIM demo app to provision into: http://localhost:${demoPort}/scim/v2 (token demo-scim-token; http://localhost:${demoPort}/ shows it)
 `);
 
-const dev = spawn("wrangler", ["dev", "--test-scheduled", "--port", port], { stdio: "inherit" });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
-dev.on("exit", (code) => process.exit(code ?? 0));
+// Two wrangler dev processes: the API, and the SCIM demo app on its own port (a second Worker
+// run by the same wrangler would only be reachable through bindings, not over HTTP).
+const children = [
+  spawn("wrangler", ["dev", "--test-scheduled", "--port", port], { stdio: "inherit" }),
+  spawn("wrangler", ["dev", "-c", "examples/scim-demo/wrangler.toml", "--port", demoPort, "--inspector-port", "0"], { stdio: "inherit" }),
+];
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => children.forEach((child) => child.kill(signal)));
+for (const child of children) child.on("exit", (code) => {
+  children.forEach((other) => other.kill("SIGTERM"));
+  process.exit(code ?? 0);
+});

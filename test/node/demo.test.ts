@@ -1,0 +1,12 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { expect, it } from "vitest";
+
+// `npm run demo` is the README walkthrough; it must keep working end to end.
+it("runs the walkthrough: provision, update, deactivate, import, trip a safeguard", async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ["scripts/demo.mjs"], { timeout: 120_000 });
+  expect(stdout).toContain("ok: provisioned downstream");
+  expect(stdout).toContain("ok: downstream active: false");
+  expect(stdout).toMatch(/PAUSED_SAFEGUARD before any change/);
+  expect(stdout).toContain("Demo complete.");
+}, 150_000);
