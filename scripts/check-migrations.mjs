@@ -2,7 +2,9 @@
 // wrangler applies by file name, so the journal's order and the applied order would differ.
 import { readdirSync } from "node:fs";
 
-const files = readdirSync("drizzle").filter((name) => name.endsWith(".sql")).sort();
+const files = readdirSync("drizzle")
+  .filter((name) => name.endsWith(".sql"))
+  .sort();
 const seen = new Map();
 const problems = [];
 for (const file of files) {
@@ -13,7 +15,8 @@ for (const file of files) {
 }
 const numbers = [...seen.keys()].map(Number);
 numbers.forEach((n, i) => {
-  if (n !== i) problems.push(`migration numbers must run 0000, 0001, ... without gaps: found ${String(n).padStart(4, "0")} at position ${i}`);
+  if (n !== i)
+    problems.push(`migration numbers must run 0000, 0001, ... without gaps: found ${String(n).padStart(4, "0")} at position ${i}`);
 });
 if (problems.length > 0) {
   console.error(problems.join("\n"));

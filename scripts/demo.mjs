@@ -19,7 +19,10 @@ async function start() {
   }
   const persistTo = mkdtempSync(join(tmpdir(), "provisio-demo-"));
   stops.push(async () => rmSync(persistTo, { recursive: true, force: true }));
-  execFileSync(join("node_modules", ".bin", "wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { stdio: "pipe", env: { ...process.env, CI: "true" } });
+  execFileSync(join("node_modules", ".bin", "wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    stdio: "pipe",
+    env: { ...process.env, CI: "true" },
+  });
   const token = "demo-api-token";
   const common = { ip: "127.0.0.1", port: 0, logLevel: "error", persistTo, experimental: { disableExperimentalWarning: true } };
   const scimDemo = await unstable_dev("examples/scim-demo/src/index.ts", { ...common, config: "examples/scim-demo/wrangler.toml" });
@@ -31,6 +34,12 @@ async function start() {
   });
   stops.unshift(() => provisio.stop());
   return { org: `http://${provisio.address}:${provisio.port}`, scim: `http://${scimDemo.address}:${scimDemo.port}/scim/v2`, token };
+}
+
+/** A text progress bar: [#####.....] 60/120. */
+function bar(done, total, width = 20) {
+  const filled = Math.round((done / total) * width);
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`;
 }
 
 let step = 0;
@@ -58,12 +67,20 @@ async function waitFor(what, probe, timeoutMs = 20_000) {
 async function main() {
   const { org, scim, token } = await start();
   const api = async (method, path, body) => {
-    const res = await fetch(`${org}${path}`, { method, headers: { Authorization: `SSWS ${token}`, "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${org}${path}`, {
+      method,
+      headers: { Authorization: `SSWS ${token}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   const downstream = async (method, path, body) => {
-    const res = await fetch(`${scim}${path}`, { method, headers: { Authorization: `Bearer ${SCIM_TOKEN}`, "Content-Type": "application/scim+json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${scim}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${SCIM_TOKEN}`, "Content-Type": "application/scim+json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return res.status === 204 ? undefined : res.json();
   };
   const downstreamUsers = async () => (await downstream("GET", "/Users?count=200")).Resources;
@@ -72,14 +89,23 @@ async function main() {
 
   say("Create a user in provisio");
   const login = `taylor.smith.${stamp}@example.com`;
-  const user = await api("POST", "/api/v1/users?activate=true", { profile: { firstName: "Taylor", lastName: "Smith", email: login, login } });
+  const user = await api("POST", "/api/v1/users?activate=true", {
+    profile: { firstName: "Taylor", lastName: "Smith", email: login, login },
+  });
   check(user.status === 200, `created ${login} (${user.body?.status})`, user.body);
 
   say("Create an app and connect it to the SCIM demo app");
-  const app = await api("POST", "/api/v1/apps", { label: `Demo SCIM app ${stamp}`, signOnMode: "AUTO_LOGIN", settings: { signOn: { loginUrl: "https://example.com/login" } } });
+  const app = await api("POST", "/api/v1/apps", {
+    label: `Demo SCIM app ${stamp}`,
+    signOnMode: "AUTO_LOGIN",
+    settings: { signOn: { loginUrl: "https://example.com/login" } },
+  });
   check(app.status === 200, `created app ${app.body?.id}`, app.body);
   const appId = app.body.id;
-  const connection = await api("POST", `/api/v1/apps/${appId}/connections/default?activate=true`, { baseUrl: scim, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
+  const connection = await api("POST", `/api/v1/apps/${appId}/connections/default?activate=true`, {
+    baseUrl: scim,
+    profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
+  });
   check(connection.status === 200, "connection saved (the token is never shown again)", connection.body);
   const test = await api("POST", `/api/v1/apps/${appId}/connections/default/test`);
   check(test.body?.status === "SUCCESS", "Test API Credentials: SUCCESS", test.body);
@@ -100,7 +126,10 @@ async function main() {
 
   say("Change the user's first name, and watch it change downstream");
   await api("POST", `/api/v1/users/${user.body.id}`, { profile: { firstName: "Tay" } });
-  await waitFor("downstream givenName is Tay", async () => (await downstreamUsers()).find((u) => u.userName === login)?.name?.givenName === "Tay");
+  await waitFor(
+    "downstream givenName is Tay",
+    async () => (await downstreamUsers()).find((u) => u.userName === login)?.name?.givenName === "Tay",
+  );
 
   say("Unassign the app: the downstream account is deactivated, not deleted");
   const unassigned = await api("DELETE", `/api/v1/apps/${appId}/users/${user.body.id}`);
@@ -116,7 +145,7 @@ async function main() {
       emails: [{ value: `imported${i}.${stamp}@example.com`, primary: true }],
       active: true,
     });
-    if ((i + 1) % 40 === 0) process.stdout.write(`   seeded ${i + 1}/120 users downstream\n`);
+    if ((i + 1) % 12 === 0) process.stdout.write(`   ${bar(i + 1, 120)} users created downstream\n`);
   }
   await api("PUT", `/api/v1/apps/${appId}/features/INBOUND_PROVISIONING`, {
     importRules: { userCreateAndMatch: { exactMatchCriteria: "EMAIL", autoConfirmExactMatch: true, autoConfirmNewUsers: true } },
@@ -124,19 +153,31 @@ async function main() {
   const runImport = async () => {
     const started = await api("POST", `/api/v1/apps/${appId}/imports`, { type: "FULL" });
     check(started.status === 202, `import ${started.body?.id} started`, started.body);
-    return waitFor(`import ${started.body.id} finished`, async () => {
-      const s = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
-      return s.status !== "RUNNING" ? s : undefined;
-    }, 60_000);
+    return waitFor(
+      `import ${started.body.id} finished`,
+      async () => {
+        const s = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
+        return s.status !== "RUNNING" ? s : undefined;
+      },
+      60_000,
+    );
   };
   const first = await runImport();
-  check(first.status === "COMPLETED" && first.counters.applied >= 120, `COMPLETED: ${first.counters.new} new, ${first.counters.exact} exact, ${first.counters.applied} applied`, first.counters);
+  check(
+    first.status === "COMPLETED" && first.counters.applied >= 120,
+    `COMPLETED: ${first.counters.new} new, ${first.counters.exact} exact, ${first.counters.applied} applied`,
+    first.counters,
+  );
 
   say("Trip an import safeguard: 30 of the app's users disappear downstream (over 20%)");
   const gone = (await downstreamUsers()).filter((u) => u.userName.startsWith("imported")).slice(0, 30);
   for (const u of gone) await downstream("DELETE", `/Users/${u.id}`);
   const paused = await runImport();
-  check(paused.status === "PAUSED_SAFEGUARD" && paused.counters.applied === 0, `PAUSED_SAFEGUARD before any change: ${JSON.stringify(paused.safeguard)}`, paused);
+  check(
+    paused.status === "PAUSED_SAFEGUARD" && paused.counters.applied === 0,
+    `PAUSED_SAFEGUARD before any change: ${JSON.stringify(paused.safeguard)}`,
+    paused,
+  );
   const roadblock = await api("GET", "/api/v1/import-roadblock");
   check(roadblock.status === 200, `roadblock raised: every import waits (level ${roadblock.body?.level})`, roadblock.body);
   const cancelled = await api("POST", "/api/v1/import-roadblock/cancel");

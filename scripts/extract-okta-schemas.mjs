@@ -28,7 +28,15 @@ function convert(node) {
   const out = {};
   for (const [key, value] of Object.entries(node)) {
     // Annotations and OpenAPI-only keywords that JSON Schema validators do not take.
-    if (key.startsWith("x-") || key === "example" || key === "examples" || key === "discriminator" || key === "externalDocs" || key === "xml") continue;
+    if (
+      key.startsWith("x-") ||
+      key === "example" ||
+      key === "examples" ||
+      key === "discriminator" ||
+      key === "externalDocs" ||
+      key === "xml"
+    )
+      continue;
     if (key === "$ref") {
       const name = value.replace("#/components/schemas/", "");
       collect(name);

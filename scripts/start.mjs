@@ -16,7 +16,11 @@ function ensureDevVars() {
   // Lets provisioning reach a SCIM app on this machine (http, loopback); production stays "public".
   if (!/^DOWNSTREAM_ACCESS=/m.test(current)) missing.push("DOWNSTREAM_ACCESS=local");
   if (missing.length === 0) return false;
-  const header = current ? (current.endsWith("\n") ? "" : "\n") : "# Local development secrets, created by `npm start`. Never commit this file.\n";
+  const header = current
+    ? current.endsWith("\n")
+      ? ""
+      : "\n"
+    : "# Local development secrets, created by `npm start`. Never commit this file.\n";
   writeFileSync(devVars, `${current}${header}${missing.join("\n")}\n`, { mode: 0o600 });
   return true;
 }
@@ -45,7 +49,8 @@ const children = [
   spawn("wrangler", ["dev", "-c", "examples/scim-demo/wrangler.toml", "--port", demoPort, "--inspector-port", "0"], { stdio: "inherit" }),
 ];
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => children.forEach((child) => child.kill(signal)));
-for (const child of children) child.on("exit", (code) => {
-  children.forEach((other) => other.kill("SIGTERM"));
-  process.exit(code ?? 0);
-});
+for (const child of children)
+  child.on("exit", (code) => {
+    children.forEach((other) => other.kill("SIGTERM"));
+    process.exit(code ?? 0);
+  });

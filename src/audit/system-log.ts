@@ -43,7 +43,13 @@ export function logEvent(input: LogEventInput, now = new Date()): LogEventRow {
 export async function writeLog(db: DB, events: LogEventInput[]): Promise<void> {
   if (events.length === 0) return;
   try {
-    await batchAll(db, insertLogEvents(db, events.map((e) => logEvent(e))));
+    await batchAll(
+      db,
+      insertLogEvents(
+        db,
+        events.map((e) => logEvent(e)),
+      ),
+    );
   } catch (error) {
     console.error(JSON.stringify({ event: "system_log.write_failed", reason: error instanceof Error ? error.message : String(error) }));
   }

@@ -17,7 +17,14 @@ import { batchAll, createDb, type DB } from "../db/client";
 import type { AppGroupRow, AppUserRow } from "../db/schema";
 import { getApp, deleteAppRow } from "../db/queries/apps";
 import { appIdsForUser, appUsersChunk, countAppUsers, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
-import { appGroupsByPriority, appIdsGrantedByGroups, deleteAppGroup, getAppGroup, setPriorities, upsertAppGroup } from "../db/queries/app-groups";
+import {
+  appGroupsByPriority,
+  appIdsGrantedByGroups,
+  deleteAppGroup,
+  getAppGroup,
+  setPriorities,
+  upsertAppGroup,
+} from "../db/queries/app-groups";
 import { countMembers, getGroup, listGroupMembers } from "../db/queries/groups";
 import { pushMappingForSource } from "../db/queries/group-push";
 import { getProvisioning, setProvisioningState, unprovisionedChunk } from "../db/queries/provisioning";
@@ -173,7 +180,11 @@ export class AppCoordinator extends DurableObject<Env> {
    * shifted priorities in one batch, then fans out to the group's members in chunks. An
    * assignment that would not change writes nothing and starts nothing.
    */
-  assignGroup(appId: string, groupId: string, change: GroupAssignmentChange | { patch: JsonPatchOperation[] }): Promise<Result<AppGroupRow>> {
+  assignGroup(
+    appId: string,
+    groupId: string,
+    change: GroupAssignmentChange | { patch: JsonPatchOperation[] },
+  ): Promise<Result<AppGroupRow>> {
     return this.#serialized(appId, async () => {
       const db = this.#db;
       const [app, group, existing, ordered, pushed] = await Promise.all([
@@ -190,17 +201,33 @@ export class AppCoordinator extends DurableObject<Env> {
       const wanted = "patch" in change ? applyPatch(existing!, change.patch) : change;
       if (wanted.profile) checkProfileValues((await loadRules(db, appId)).attributes, wanted.profile, { fromGroup: true });
 
-      const order = placeGroup(ordered.map((g) => g.groupId), groupId, wanted.priority);
+      const order = placeGroup(
+        ordered.map((g) => g.groupId),
+        groupId,
+        wanted.priority,
+      );
       const moves = priorityMoves(order, new Map(ordered.map((g) => [g.groupId, g.priority])));
       const profile = wanted.profile ?? existing?.profile ?? {};
       if (existing && moves.length === 0 && sameJson(profile, existing.profile)) return existing;
 
       const now = new Date();
-      const row: AppGroupRow = { appId, groupId, priority: order.indexOf(groupId), profile, created: existing?.created ?? now, lastUpdated: now };
+      const row: AppGroupRow = {
+        appId,
+        groupId,
+        priority: order.indexOf(groupId),
+        profile,
+        created: existing?.created ?? now,
+        lastUpdated: now,
+      };
       const others = moves.filter((m) => m.groupId !== groupId);
       await db.batch([upsertAppGroup(db, row), ...setPriorities(db, appId, others)]);
       // Only this group's members can see a different outcome: the others kept their relative order.
-      await this.#startJob({ kind: "group-members", groupId, reason: existing ? "group assignment changed" : "group assigned", total: await countMembers(db, groupId) });
+      await this.#startJob({
+        kind: "group-members",
+        groupId,
+        reason: existing ? "group assignment changed" : "group assigned",
+        total: await countMembers(db, groupId),
+      });
       return row;
     });
   }
@@ -212,7 +239,10 @@ export class AppCoordinator extends DurableObject<Env> {
       const [app, ordered] = await Promise.all([getApp(db, appId), appGroupsByPriority(db, appId)]);
       requireApp(app, appId);
       if (!ordered.some((g) => g.groupId === groupId)) throw DomainError.notFound(`${appId}/${groupId}`, "ApplicationGroupAssignment");
-      const order = removeGroup(ordered.map((g) => g.groupId), groupId);
+      const order = removeGroup(
+        ordered.map((g) => g.groupId),
+        groupId,
+      );
       const moves = priorityMoves(order, new Map(ordered.map((g) => [g.groupId, g.priority])));
       await db.batch([deleteAppGroup(db, appId, groupId), ...setPriorities(db, appId, moves)]);
       await this.#startJob({ kind: "group-members", groupId, reason: "group unassigned", total: await countMembers(db, groupId) });
@@ -228,7 +258,10 @@ export class AppCoordinator extends DurableObject<Env> {
     return this.#serialized(appId, async () => {
       const db = this.#db;
       const ordered = await appGroupsByPriority(db, appId);
-      const moves = priorityMoves(ordered.map((g) => g.groupId), new Map(ordered.map((g) => [g.groupId, g.priority])));
+      const moves = priorityMoves(
+        ordered.map((g) => g.groupId),
+        new Map(ordered.map((g) => [g.groupId, g.priority])),
+      );
       await batchAll(db, setPriorities(db, appId, moves));
       await this.#startJob({ kind: "app-users", scope: "GROUP", reason: "group deleted", total: await countAppUsers(db, appId, "GROUP") });
       return null;
@@ -280,11 +313,25 @@ export class AppCoordinator extends DurableObject<Env> {
     return this.#serialized(appId, async () => {
       const { mode } = await this.#provisioning();
       if (!mode.enabled || !mode.create) {
-        throw DomainError.validation("feature", "Provision Users needs an enabled connection and Create Users (create.lifecycleCreate) enabled.");
+        throw DomainError.validation(
+          "feature",
+          "Provision Users needs an enabled connection and Create Users (create.lifecycleCreate) enabled.",
+        );
       }
       await this.#startJob({ kind: "provision", reason: "provision users", total: await countAppUsers(this.#db, appId) });
       const [job] = (await this.#jobs.list()).filter((j) => j.kind === "provision");
-      return progressOf(job ?? { id: "done", kind: "provision", reason: "provision users", cursor: null, done: 0, total: 0, startedAt: Date.now(), updatedAt: Date.now() });
+      return progressOf(
+        job ?? {
+          id: "done",
+          kind: "provision",
+          reason: "provision users",
+          cursor: null,
+          done: 0,
+          total: 0,
+          startedAt: Date.now(),
+          updatedAt: Date.now(),
+        },
+      );
     });
   }
 
@@ -342,7 +389,10 @@ export class AppCoordinator extends DurableObject<Env> {
    * Starts an import session: it waits while an import roadblock is raised anywhere in the
    * org, then fetches, plans, checks safeguards and applies, a step per alarm.
    */
-  startImport(appId: string, request: { type: "FULL" | "INCREMENTAL"; dryRun: boolean; trigger: "MANUAL" | "SCHEDULE" }): Promise<Result<ImportSessionRow>> {
+  startImport(
+    appId: string,
+    request: { type: "FULL" | "INCREMENTAL"; dryRun: boolean; trigger: "MANUAL" | "SCHEDULE" },
+  ): Promise<Result<ImportSessionRow>> {
     return this.#serialized(appId, async () => {
       const settings = await this.#provisioning();
       if (!settings.connection) throw DomainError.validation("feature", "Provisioning is not enabled for the app instance.");
@@ -371,7 +421,10 @@ export class AppCoordinator extends DurableObject<Env> {
         {
           eventType: "system.import.start",
           displayMessage: `${request.type === "FULL" ? "Full" : "Incremental"} import started${roadblock ? " (waiting behind an import roadblock)" : ""}`,
-          target: [{ id: appId, type: "AppInstance" }, { id: session.id, type: "ImportSession" }],
+          target: [
+            { id: appId, type: "AppInstance" },
+            { id: session.id, type: "ImportSession" },
+          ],
           details: { sessionId: session.id, trigger: request.trigger, dryRun: request.dryRun },
         },
       ]);
@@ -381,15 +434,27 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /** Confirms pending items (all, or by id) and applies them; `activate` activates confirmed new users. */
-  confirmImport(appId: string, sessionId: string, request: { seqs: number[] | "all"; activate: boolean }): Promise<Result<ImportSessionRow>> {
+  confirmImport(
+    appId: string,
+    sessionId: string,
+    request: { seqs: number[] | "all"; activate: boolean },
+  ): Promise<Result<ImportSessionRow>> {
     return this.#serialized(appId, async () => {
       const session = await this.#requireSession(appId, sessionId);
       if (session.status !== "AWAITING_CONFIRMATION" && !(session.status === "RUNNING" && session.phase === "APPLY")) {
-        throw DomainError.validation("status", `import ${sessionId} is ${session.status}: only an import awaiting confirmation can be confirmed`);
+        throw DomainError.validation(
+          "status",
+          `import ${sessionId} is ${session.status}: only an import awaiting confirmation can be confirmed`,
+        );
       }
       await confirmItems(this.#db, sessionId, request.seqs);
       if (request.activate) await this.ctx.storage.put(`activate:${sessionId}`, true);
-      const updated = (await updateSession(this.#db, sessionId, { status: "RUNNING", phase: "APPLY", cursor: "0", lastUpdated: new Date() }))!;
+      const updated = (await updateSession(this.#db, sessionId, {
+        status: "RUNNING",
+        phase: "APPLY",
+        cursor: "0",
+        lastUpdated: new Date(),
+      }))!;
       await this.ctx.storage.setAlarm(Date.now());
       return updated;
     });
@@ -409,12 +474,20 @@ export class AppCoordinator extends DurableObject<Env> {
           {
             eventType: "system.import.roadblock.resume",
             displayMessage: "The affected import from AppInstance has been canceled. All other imports will resume.",
-            target: [{ id: appId, type: "AppInstance" }, { id: sessionId, type: "ImportSession" }],
+            target: [
+              { id: appId, type: "AppInstance" },
+              { id: sessionId, type: "ImportSession" },
+            ],
             details: { sessionId },
           },
         ]);
       }
-      return (await updateSession(this.#db, sessionId, { status: "CANCELLED", phase: "DONE", completed: new Date(), lastUpdated: new Date() }))!;
+      return (await updateSession(this.#db, sessionId, {
+        status: "CANCELLED",
+        phase: "DONE",
+        completed: new Date(),
+        lastUpdated: new Date(),
+      }))!;
     });
   }
 
@@ -422,14 +495,18 @@ export class AppCoordinator extends DurableObject<Env> {
   resumeImport(appId: string, sessionId: string): Promise<Result<ImportSessionRow>> {
     return this.#serialized(appId, async () => {
       const session = await this.#requireSession(appId, sessionId);
-      if (session.status !== "PAUSED_SAFEGUARD") throw DomainError.validation("status", `import ${sessionId} is ${session.status}, not PAUSED_SAFEGUARD`);
+      if (session.status !== "PAUSED_SAFEGUARD")
+        throw DomainError.validation("status", `import ${sessionId} is ${session.status}, not PAUSED_SAFEGUARD`);
       await this.#imports.beginApply(session);
       await liftRoadblock(this.#db, sessionId);
       await writeLog(this.#db, [
         {
           eventType: "system.import.roadblock.reschedule_and_resume",
           displayMessage: "The affected import from AppInstance has been resumed by an administrator. All other imports will resume.",
-          target: [{ id: appId, type: "AppInstance" }, { id: sessionId, type: "ImportSession" }],
+          target: [
+            { id: appId, type: "AppInstance" },
+            { id: sessionId, type: "ImportSession" },
+          ],
           details: { sessionId },
         },
       ]);
@@ -487,7 +564,13 @@ export class AppCoordinator extends DurableObject<Env> {
       try {
         return await work();
       } catch (error) {
-        console.error(JSON.stringify({ event: "coordinator.alarm_step_failed", step: what, reason: error instanceof Error ? error.message : String(error) }));
+        console.error(
+          JSON.stringify({
+            event: "coordinator.alarm_step_failed",
+            step: what,
+            reason: error instanceof Error ? error.message : String(error),
+          }),
+        );
         return undefined;
       }
     };
@@ -545,7 +628,10 @@ export class AppCoordinator extends DurableObject<Env> {
       dropAttributes: job.dropAttributes,
     });
     if (mode.enabled) for (const userId of changed) this.#store.enqueue(`user:${userId}`);
-    this.#advance(job, users.map((u) => u.id));
+    this.#advance(
+      job,
+      users.map((u) => u.id),
+    );
     return users.length;
   }
 
@@ -553,10 +639,15 @@ export class AppCoordinator extends DurableObject<Env> {
     const rows = await unprovisionedChunk(this.#db, appId, job.cursor, CHUNK_SIZE);
     const now = new Date();
     const waiting = rows.filter((row) => !this.#store.bySubject(`user:${row.userId}`));
-    const statements = waiting.map((row) => setProvisioningState(this.#db, appId, row.userId, { status: "STAGED", syncState: "SYNCING", lastUpdated: now }));
+    const statements = waiting.map((row) =>
+      setProvisioningState(this.#db, appId, row.userId, { status: "STAGED", syncState: "SYNCING", lastUpdated: now }),
+    );
     await batchAll(this.#db, statements);
     for (const row of waiting) this.#store.enqueue(`user:${row.userId}`);
-    this.#advance(job, rows.map((row) => row.userId));
+    this.#advance(
+      job,
+      rows.map((row) => row.userId),
+    );
     return rows.length;
   }
 

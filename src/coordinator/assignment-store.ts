@@ -68,7 +68,15 @@ export async function reconcileChunk(
   const upserts: AppUserRow[] = [];
   const deletes: string[] = [];
   for (const user of users) {
-    const ctx: AssignmentContext = { app, user, existing: withoutAttributes(existing.get(user.id), dropAttributes), grants: grants.get(user.id) ?? [], rules, provisioning, now };
+    const ctx: AssignmentContext = {
+      app,
+      user,
+      existing: withoutAttributes(existing.get(user.id), dropAttributes),
+      grants: grants.get(user.id) ?? [],
+      rules,
+      provisioning,
+      now,
+    };
     const decision = reconcile(ctx);
     if (decision.kind === "upsert") upserts.push({ ...decision.draft, passwordCiphertext: ctx.existing?.passwordCiphertext ?? null });
     if (decision.kind === "delete") deletes.push(user.id);

@@ -44,7 +44,12 @@ export class JobStore {
     const jobs = await this.list();
     const same = (a?: string[], b?: string[]) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
     const waiting = jobs.some(
-      (j) => j.cursor === null && j.kind === job.kind && j.groupId === job.groupId && j.scope === job.scope && same(j.dropAttributes, job.dropAttributes),
+      (j) =>
+        j.cursor === null &&
+        j.kind === job.kind &&
+        j.groupId === job.groupId &&
+        j.scope === job.scope &&
+        same(j.dropAttributes, job.dropAttributes),
     );
     if (waiting) return;
     const now = Date.now();

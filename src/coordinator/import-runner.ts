@@ -164,7 +164,7 @@ export class ImportRunner {
       const total = page.body.totalResults ?? fetched;
       const done = resources.length === 0 || startIndex - 1 + resources.length >= total;
       const changes = {
-        counters: { ...current.counters, fetched },
+        counters: { ...current.counters, fetched, downstreamTotal: total },
         phase: done ? ("PLAN" as const) : ("FETCH" as const),
         cursor: done ? "0" : String(startIndex + resources.length),
         lastUpdated: new Date(),
@@ -197,7 +197,8 @@ export class ImportRunner {
     if (hook) await this.#runHook(hook, current, items, planned);
     return queue.run(async () => {
       const again = await this.#reload(current);
-      if (!again || again.status !== "RUNNING" || again.phase !== "PLAN" || again.cursor !== current.cursor) return again?.status === "RUNNING";
+      if (!again || again.status !== "RUNNING" || again.phase !== "PLAN" || again.cursor !== current.cursor)
+        return again?.status === "RUNNING";
       await batchAll(
         db,
         items.map((item, i) =>
@@ -224,7 +225,12 @@ export class ImportRunner {
   }
 
   /** Calls the import inline hook per item and applies its commands; a failure leaves the item as planned. */
-  async #runHook(target: { hook: InlineHookRow; app: AppRow }, session: ImportSessionRow, items: ImportItemRow[], planned: Planned[]): Promise<void> {
+  async #runHook(
+    target: { hook: InlineHookRow; app: AppRow },
+    session: ImportSessionRow,
+    items: ImportItemRow[],
+    planned: Planned[],
+  ): Promise<void> {
     const { hook, app } = target;
     const headers = await hookHeaders(hook, this.deps.credentialsKey);
     let next = 0;
@@ -241,11 +247,21 @@ export class ImportRunner {
           policy: ["EMAIL", "FIRST_AND_LAST_NAME_MATCH"],
         });
         try {
-          const response = await fetch(hook.uri, { method: "POST", headers, body: JSON.stringify(request), signal: AbortSignal.timeout(HOOK_TIMEOUT_MS) });
+          const response = await fetch(hook.uri, {
+            method: "POST",
+            headers,
+            body: JSON.stringify(request),
+            signal: AbortSignal.timeout(HOOK_TIMEOUT_MS),
+          });
           if (!response.ok) throw new Error(`answered ${response.status}`);
           await this.#applyHookEffect(parseHookResponse(await response.json()), items[i], plan);
         } catch (error) {
-          const reason = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${HOOK_TIMEOUT_MS} ms` : error instanceof Error ? error.message : String(error);
+          const reason =
+            error instanceof Error && error.name === "TimeoutError"
+              ? `no answer within ${HOOK_TIMEOUT_MS} ms`
+              : error instanceof Error
+                ? error.message
+                : String(error);
           plan.detail = `${plan.detail}; inline hook failed (${reason}): item left as planned`;
         }
       }
@@ -257,7 +273,8 @@ export class ImportRunner {
     const notes: string[] = [];
     if (effect.appUserProfile || effect.userProfile) {
       const profile = { ...item.profile, ...effect.appUserProfile };
-      if (effect.userProfile) profile[OKTA_PROFILE_KEY] = { ...(item.profile[OKTA_PROFILE_KEY] as Record<string, unknown> | undefined), ...effect.userProfile };
+      if (effect.userProfile)
+        profile[OKTA_PROFILE_KEY] = { ...(item.profile[OKTA_PROFILE_KEY] as Record<string, unknown> | undefined), ...effect.userProfile };
       plan.profile = profile;
       notes.push("profile changed by the inline hook");
     }
@@ -303,8 +320,14 @@ export class ImportRunner {
           eventType: "system.import.roadblock",
           severity: "WARN",
           displayMessage: "Import roadblock triggered due to exceeded threshold.",
-          outcome: { result: "FAILURE", reason: `${breach.level} safeguard: ${breach.removals} removals > ${breach.limit} (${breach.percent}% of ${breach.base})` },
-          target: [{ id: session.appId, type: "AppInstance" }, { id: session.id, type: "ImportSession" }],
+          outcome: {
+            result: "FAILURE",
+            reason: `${breach.level} safeguard: ${breach.removals} removals > ${breach.limit} (${breach.percent}% of ${breach.base})`,
+          },
+          target: [
+            { id: session.appId, type: "AppInstance" },
+            { id: session.id, type: "ImportSession" },
+          ],
           details: { sessionId: session.id, ...breach },
         },
       ]);
@@ -317,7 +340,11 @@ export class ImportRunner {
   async beginApply(session: ImportSessionRow, inbound?: InboundSettings, counters?: ImportCounters): Promise<boolean> {
     const rules = inbound ?? (await this.#inbound(session.appId));
     const results: ImportResult[] = ["EXACT", "PARTIAL", "NEW", "UNASSIGN", "UPDATED", "DEACTIVATED", "REACTIVATED"];
-    await confirmResults(this.deps.db, session.id, results.filter((r) => autoConfirmed(r, rules)));
+    await confirmResults(
+      this.deps.db,
+      session.id,
+      results.filter((r) => autoConfirmed(r, rules)),
+    );
     await this.#save(session, { counters: counters ?? (await this.#counters(session.id)), status: "RUNNING", phase: "APPLY", cursor: "0" });
     return true;
   }
@@ -331,13 +358,20 @@ export class ImportRunner {
     const events: LogEventInput[] = [];
     for (const item of items) {
       // One item's failure is that item's ERROR, never the whole session's.
-      const outcome = await this.#apply(current, item, inbound).catch(
-        (error: unknown): ApplyOutcome => ({ ok: false, detail: `could not apply: ${error instanceof Error ? error.message : String(error)}` }),
-      );
+      const outcome = await this.#apply(current, item, inbound).catch((error: unknown): ApplyOutcome => ({
+        ok: false,
+        detail: `could not apply: ${error instanceof Error ? error.message : String(error)}`,
+      }));
       if (outcome.ok && outcome.oktaUserChanged && outcome.userId) changedUsers.push(outcome.userId);
       // The plan's reasoning stays; what applying did is added to it.
       const detail = item.detail ? `${item.detail} -> ${outcome.detail}` : outcome.detail;
-      await batchAll(db, [updateItem(db, current.id, item.seq, { decision: outcome.ok ? "APPLIED" : "ERROR", detail, matchedUserId: outcome.userId ?? item.matchedUserId })]);
+      await batchAll(db, [
+        updateItem(db, current.id, item.seq, {
+          decision: outcome.ok ? "APPLIED" : "ERROR",
+          detail,
+          matchedUserId: outcome.userId ?? item.matchedUserId,
+        }),
+      ]);
       events.push(applyEvent(current, item, outcome));
     }
     await writeLog(db, events);
@@ -356,7 +390,10 @@ export class ImportRunner {
       {
         eventType: "system.import.complete",
         displayMessage: counters.pending > 0 ? "Import complete; items await confirmation" : "Import complete",
-        target: [{ id: current.appId, type: "AppInstance" }, { id: current.id, type: "ImportSession" }],
+        target: [
+          { id: current.appId, type: "AppInstance" },
+          { id: current.id, type: "ImportSession" },
+        ],
         details: { sessionId: current.id, ...counters },
       },
     ]);
@@ -380,15 +417,30 @@ export class ImportRunner {
     if (!item.active) return { result: "IGNORED", detail: "inactive downstream (active: false): not imported" };
     if (linked) return { result: "UNCHANGED", userId: linked, detail: "already linked" };
     const rules = inbound.importRules.userCreateAndMatch;
-    const criteria = rules.exactMatchCriteria === "EMAIL" ? (imported.email ? byEmail(imported.email) : undefined) : byLogin(oktaUsernameFor(imported, inbound));
+    const criteria =
+      rules.exactMatchCriteria === "EMAIL"
+        ? imported.email
+          ? byEmail(imported.email)
+          : undefined
+        : byLogin(oktaUsernameFor(imported, inbound));
     if (criteria) {
       const exact = await usersWhere(db, criteria);
-      if (exact.length === 1) return { result: "EXACT", userId: exact[0].id, detail: `${rules.exactMatchCriteria === "EMAIL" ? "email" : "username"} matches ${exact[0].profile.login}` };
-      if (exact.length > 1) return { result: "CONFLICT", detail: `conflict: the ${rules.exactMatchCriteria === "EMAIL" ? "email" : "username"} matches more than one Okta user` };
+      if (exact.length === 1)
+        return {
+          result: "EXACT",
+          userId: exact[0].id,
+          detail: `${rules.exactMatchCriteria === "EMAIL" ? "email" : "username"} matches ${exact[0].profile.login}`,
+        };
+      if (exact.length > 1)
+        return {
+          result: "CONFLICT",
+          detail: `conflict: the ${rules.exactMatchCriteria === "EMAIL" ? "email" : "username"} matches more than one Okta user`,
+        };
     }
     if (rules.allowPartialMatch && imported.firstName && imported.lastName) {
       const partial = await usersWhere(db, byName(imported.firstName, imported.lastName));
-      if (partial.length === 1) return { result: "PARTIAL", userId: partial[0].id, detail: `first and last name match ${partial[0].profile.login}` };
+      if (partial.length === 1)
+        return { result: "PARTIAL", userId: partial[0].id, detail: `first and last name match ${partial[0].profile.login}` };
       if (partial.length > 1) return { result: "CONFLICT", detail: "conflict: the first and last name match more than one Okta user" };
     }
     return { result: "NEW", detail: "no matching Okta user" };
@@ -409,7 +461,10 @@ export class ImportRunner {
       return { ok: true, detail: "unassigned: gone from the app" };
     }
     if (item.result === "CONFLICT") {
-      return { ok: false, detail: "a conflict cannot be confirmed: resolve it (an inline hook can name the Okta user with com.okta.user.update)" };
+      return {
+        ok: false,
+        detail: "a conflict cannot be confirmed: resolve it (an inline hook can name the Okta user with com.okta.user.update)",
+      };
     }
     let userId = item.matchedUserId;
     if (item.result === "NEW") {
@@ -422,11 +477,19 @@ export class ImportRunner {
     if (!app || !user) return { ok: false, detail: "the app or the user no longer exists" };
     if (user.status === "DEPROVISIONED") return { ok: false, detail: "the Okta user is deactivated" };
     if (user.status === "PROVISIONED" && item.result === "REACTIVATED") {
-      return { ok: true, detail: "reactivated in the app: profile differs, left pending activation (PROVISIONED)", userId: user.id, oktaUserChanged: true };
+      return {
+        ok: true,
+        detail: "reactivated in the app: profile differs, left pending activation (PROVISIONED)",
+        userId: user.id,
+        oktaUserChanged: true,
+      };
     }
     // Linking keeps the assignment's scope (a group-granted user stays under group control) and
     // records the downstream userName; it sets no credentials, so no scheme check applies.
-    const plan = planAssign({ app, user, existing, grants, rules, provisioning: PROVISIONING_OFF, now }, { id: user.id, scope: existing?.scope });
+    const plan = planAssign(
+      { app, user, existing, grants, rules, provisioning: PROVISIONING_OFF, now },
+      { id: user.id, scope: existing?.scope },
+    );
     const { newPassword: _none, ...planned } = plan.draft;
     const draft = { ...planned, userName: existing?.userName ?? item.userName };
     await batchAll(db, [
@@ -441,7 +504,8 @@ export class ImportRunner {
       }),
     ]);
     store.saveLink(user.id, { externalId: item.externalId, userName: item.userName, active: item.active, pushed: null });
-    if (item.result === "REACTIVATED") return { ok: true, detail: `reactivated and linked to ${user.profile.login}`, userId: user.id, oktaUserChanged: true };
+    if (item.result === "REACTIVATED")
+      return { ok: true, detail: `reactivated and linked to ${user.profile.login}`, userId: user.id, oktaUserChanged: true };
     return { ok: true, detail: `${item.result === "NEW" ? "created and " : ""}linked to ${user.profile.login}`, userId: user.id };
   }
 
@@ -454,7 +518,13 @@ export class ImportRunner {
     const imported = importedOf(item);
     if (item.result === "UPDATED") {
       const profile = { ...user.profile, ...sourcedProfile(imported) };
-      await updateUser(db, userId, { profile, email: (profile.email as string) ?? user.email, firstName: (profile.firstName as string) ?? null, lastName: (profile.lastName as string) ?? null, lastUpdated: now });
+      await updateUser(db, userId, {
+        profile,
+        email: (profile.email as string) ?? user.email,
+        firstName: (profile.firstName as string) ?? null,
+        lastName: (profile.lastName as string) ?? null,
+        lastUpdated: now,
+      });
       await this.deps.reconcileHere(userId);
       return { ok: true, detail: "Okta profile updated from the app", userId, oktaUserChanged: true };
     }
@@ -462,27 +532,49 @@ export class ImportRunner {
       const status = inbound.profileSourcing.onDeactivated === "SUSPEND" ? "SUSPENDED" : "DEPROVISIONED";
       await updateUser(db, userId, { status, statusChanged: now, lastUpdated: now });
       await this.deps.reconcileHere(userId);
-      return { ok: true, detail: `deactivated in the app: Okta user ${status === "SUSPENDED" ? "suspended" : "deactivated"}`, userId, oktaUserChanged: true };
+      return {
+        ok: true,
+        detail: `deactivated in the app: Okta user ${status === "SUSPENDED" ? "suspended" : "deactivated"}`,
+        userId,
+        oktaUserChanged: true,
+      };
     }
     // REACTIVATED: only an exact profile match reactivates; otherwise the user waits, pending activation.
     const exact = profileMatches(imported, user.profile);
     const status = exact ? "ACTIVE" : "PROVISIONED";
     await updateUser(db, userId, { status, statusChanged: now, lastUpdated: now, ...(exact ? { activated: now } : {}) });
-    return { ok: true, detail: exact ? "reactivated in the app: Okta user reactivated" : "reactivated in the app: profile differs, left pending activation (PROVISIONED)", userId, oktaUserChanged: true };
+    return {
+      ok: true,
+      detail: exact
+        ? "reactivated in the app: Okta user reactivated"
+        : "reactivated in the app: profile differs, left pending activation (PROVISIONED)",
+      userId,
+      oktaUserChanged: true,
+    };
   }
 
-  async #createOktaUser(item: ImportItemRow, inbound: InboundSettings, now: Date): Promise<{ ok: true; userId: string } | { ok: false; detail: string }> {
+  async #createOktaUser(
+    item: ImportItemRow,
+    inbound: InboundSettings,
+    now: Date,
+  ): Promise<{ ok: true; userId: string } | { ok: false; detail: string }> {
     const base = importedOf(item);
     // What the inline hook set for the Okta user (com.okta.user.profile.update) wins.
     const fromHook = (item.profile[OKTA_PROFILE_KEY] ?? {}) as Record<string, unknown>;
     const text = (v: unknown, fallback: string | null) => (typeof v === "string" && v !== "" ? v : fallback);
-    const imported = { ...base, firstName: text(fromHook.firstName, base.firstName), lastName: text(fromHook.lastName, base.lastName), email: text(fromHook.email, base.email) };
+    const imported = {
+      ...base,
+      firstName: text(fromHook.firstName, base.firstName),
+      lastName: text(fromHook.lastName, base.lastName),
+      email: text(fromHook.email, base.email),
+    };
     const login = text(fromHook.login, null) ?? oktaUsernameFor(imported, inbound);
     const email = imported.email ?? (login.includes("@") ? login : null);
     if (!imported.firstName || !imported.lastName || !email) {
       return { ok: false, detail: "an Okta user needs firstName, lastName and email: the downstream user lacks one" };
     }
-    if ((await usersWhere(this.deps.db, byLogin(login), 1)).length > 0) return { ok: false, detail: `an Okta user with login ${login} already exists` };
+    if ((await usersWhere(this.deps.db, byLogin(login), 1)).length > 0)
+      return { ok: false, detail: `an Okta user with login ${login} already exists` };
     const activate = inbound.importRules.userCreateAndMatch.autoActivateNewUsers;
     const profile = { login, email, firstName: imported.firstName, lastName: imported.lastName };
     const id = newId("00u");
@@ -521,13 +613,18 @@ export class ImportRunner {
     const created = await itemsChunk(db, sessionId, 0, 10_000, { result: "NEW", decision: "APPLIED" });
     const now = new Date();
     for (const item of created) {
-      if (item.matchedUserId) await updateUser(db, item.matchedUserId, { status: "ACTIVE", activated: now, statusChanged: now, lastUpdated: now });
+      if (item.matchedUserId)
+        await updateUser(db, item.matchedUserId, { status: "ACTIVE", activated: now, statusChanged: now, lastUpdated: now });
     }
   }
 
   async #counters(sessionId: string): Promise<ImportCounters> {
     const rows = await countItems(this.deps.db, sessionId);
-    const counters = { ...EMPTY_COUNTERS };
+    const session = await this.deps.db.query.importSessions.findFirst({
+      columns: { counters: true },
+      where: (t, { eq }) => eq(t.id, sessionId),
+    });
+    const counters: ImportCounters = { ...EMPTY_COUNTERS, confirmed: 0, downstreamTotal: session?.counters.downstreamTotal };
     for (const { result, decision, n } of rows) {
       counters.fetched += result === "UNASSIGN" ? 0 : n;
       if (result === "EXACT") counters.exact += n;
@@ -542,6 +639,7 @@ export class ImportRunner {
       if (result === "REACTIVATED") counters.reactivated += n;
       if (decision === "APPLIED") counters.applied += n;
       if (decision === "PENDING") counters.pending += n;
+      if (decision === "CONFIRMED") counters.confirmed = (counters.confirmed ?? 0) + n;
       if (decision === "ERROR") counters.errors += n;
     }
     return counters;
@@ -578,7 +676,9 @@ async function hookHeaders(hook: InlineHookRow, credentialsKey: string): Promise
   return headers;
 }
 
-type ApplyOutcome = { ok: true; detail: string; userId?: string; oktaUserChanged?: boolean } | { ok: false; detail: string; userId?: string; oktaUserChanged?: undefined };
+type ApplyOutcome =
+  | { ok: true; detail: string; userId?: string; oktaUserChanged?: boolean }
+  | { ok: false; detail: string; userId?: string; oktaUserChanged?: undefined };
 
 function sourcingDetail(result: ImportResult, sourcing: InboundSettings["profileSourcing"]): string {
   switch (result) {
@@ -621,7 +721,11 @@ function importedOf(item: ImportItemRow): ImportedUser {
   };
 }
 
-function applyEvent(session: ImportSessionRow, item: ImportItemRow, outcome: { ok: boolean; detail: string; userId?: string }): LogEventInput {
+function applyEvent(
+  session: ImportSessionRow,
+  item: ImportItemRow,
+  outcome: { ok: boolean; detail: string; userId?: string },
+): LogEventInput {
   const removal = item.result === "UNASSIGN";
   return {
     eventType: removal ? "application.user_membership.remove" : "application.user_membership.add",

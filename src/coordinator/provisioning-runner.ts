@@ -138,7 +138,10 @@ export class ProvisioningRunner {
     const snapshot = await queue.run(async () => {
       const mapping = await getPushMapping(db, appId, mappingId);
       if (!mapping) return undefined;
-      const [group, candidates] = await Promise.all([getGroup(db, mapping.sourceGroupId), pushCandidates(db, appId, mapping.sourceGroupId)]);
+      const [group, candidates] = await Promise.all([
+        getGroup(db, mapping.sourceGroupId),
+        pushCandidates(db, appId, mapping.sourceGroupId),
+      ]);
       const desired = store.activeLinks(candidates);
       const pushed = store.pushedMembers(mappingId);
       const externalIds = new Map([...pushed].map((userId) => [userId, store.getLink(userId)?.externalId]));
@@ -146,7 +149,12 @@ export class ProvisioningRunner {
     });
     if (!snapshot) {
       await queue.run(async () => store.complete(task, false));
-      return { taskId: task.id, subject: task.subject, outcome: "DONE", trace: [{ step: "skip", detail: "the push mapping no longer exists" }] };
+      return {
+        taskId: task.id,
+        subject: task.subject,
+        outcome: "DONE",
+        trace: [{ step: "skip", detail: "the push mapping no longer exists" }],
+      };
     }
     const result = await pushGroup(scim, {
       mappingId,
@@ -174,7 +182,13 @@ export class ProvisioningRunner {
       }
       store.complete(task, false);
       if (snapshot.mapping.status !== "INACTIVE") {
-        await updatePushMapping(db, mappingId, { targetGroupId: result.targetGroupId, status: "ACTIVE", errorSummary: null, lastPush: now, lastUpdated: now });
+        await updatePushMapping(db, mappingId, {
+          targetGroupId: result.targetGroupId,
+          status: "ACTIVE",
+          errorSummary: null,
+          lastPush: now,
+          lastUpdated: now,
+        });
       }
       return "DONE" as const;
     });
@@ -183,7 +197,13 @@ export class ProvisioningRunner {
 
   async #runGroupDelete(targetGroupId: string, task: TaskRow, scim: ScimClient): Promise<RunReport> {
     const deleted = await scim.request("DELETE", `/Groups/${targetGroupId}`);
-    const trace: TraceStep[] = [{ step: "update", detail: deleted.ok ? `deleted downstream group ${targetGroupId}` : `deleting ${targetGroupId}: ${deleted.reason}`, status: deleted.status }];
+    const trace: TraceStep[] = [
+      {
+        step: "update",
+        detail: deleted.ok ? `deleted downstream group ${targetGroupId}` : `deleting ${targetGroupId}: ${deleted.reason}`,
+        status: deleted.status,
+      },
+    ];
     const outcome = await this.deps.queue.run(async () => {
       if (deleted.ok || deleted.status === 404) {
         this.deps.store.complete(task, false);

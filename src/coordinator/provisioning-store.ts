@@ -87,7 +87,11 @@ export class ProvisioningStore {
   /** Claims up to `limit` due tasks (oldest due first) for a run. */
   claimDue(now: number, limit: number): TaskRow[] {
     const due = this.sql
-      .exec<TaskRow>(`SELECT * FROM tasks WHERE status = 'PENDING' AND next_attempt_at <= ? ORDER BY next_attempt_at, created LIMIT ?`, now, limit)
+      .exec<TaskRow>(
+        `SELECT * FROM tasks WHERE status = 'PENDING' AND next_attempt_at <= ? ORDER BY next_attempt_at, created LIMIT ?`,
+        now,
+        limit,
+      )
       .toArray();
     for (const task of due) this.sql.exec(`UPDATE tasks SET status = 'IN_PROGRESS', claimed_version = version WHERE id = ?`, task.id);
     return due.map((task) => ({ ...task, status: "IN_PROGRESS", claimed_version: task.version }));
@@ -167,7 +171,12 @@ export class ProvisioningStore {
   retry(id: string, now = Date.now()): TaskRow | undefined {
     const task = this.get(id);
     if (!task) return undefined;
-    this.sql.exec(`UPDATE tasks SET status = 'PENDING', attempts = 0, next_attempt_at = ?, updated = ? WHERE id = ? AND status != 'IN_PROGRESS'`, now, now, id);
+    this.sql.exec(
+      `UPDATE tasks SET status = 'PENDING', attempts = 0, next_attempt_at = ?, updated = ? WHERE id = ? AND status != 'IN_PROGRESS'`,
+      now,
+      now,
+      id,
+    );
     return this.get(id);
   }
 
@@ -195,9 +204,19 @@ export class ProvisioningStore {
 
   getLink(userId: string): DownstreamLink | undefined {
     const row = this.sql
-      .exec<{ external_id: string; user_name: string; active: number; pushed: string | null }>(`SELECT * FROM links WHERE user_id = ?`, userId)
+      .exec<{ external_id: string; user_name: string; active: number; pushed: string | null }>(
+        `SELECT * FROM links WHERE user_id = ?`,
+        userId,
+      )
       .toArray()[0];
-    return row ? { externalId: row.external_id, userName: row.user_name, active: row.active === 1, pushed: row.pushed ? JSON.parse(row.pushed) : null } : undefined;
+    return row
+      ? {
+          externalId: row.external_id,
+          userName: row.user_name,
+          active: row.active === 1,
+          pushed: row.pushed ? JSON.parse(row.pushed) : null,
+        }
+      : undefined;
   }
 
   saveLink(userId: string, link: DownstreamLink | null, now = Date.now()): void {
@@ -237,18 +256,31 @@ export class ProvisioningStore {
 
   pushedGroupsOf(userId: string): { mappingId: string; targetGroupId: string }[] {
     return this.sql
-      .exec<{ mapping_id: string; target_group_id: string }>(`SELECT mapping_id, target_group_id FROM pushed_members WHERE user_id = ?`, userId)
+      .exec<{ mapping_id: string; target_group_id: string }>(
+        `SELECT mapping_id, target_group_id FROM pushed_members WHERE user_id = ?`,
+        userId,
+      )
       .toArray()
       .map((row) => ({ mappingId: row.mapping_id, targetGroupId: row.target_group_id }));
   }
 
   pushedMembers(mappingId: string): Set<string> {
-    return new Set(this.sql.exec<{ user_id: string }>(`SELECT user_id FROM pushed_members WHERE mapping_id = ?`, mappingId).toArray().map((r) => r.user_id));
+    return new Set(
+      this.sql
+        .exec<{ user_id: string }>(`SELECT user_id FROM pushed_members WHERE mapping_id = ?`, mappingId)
+        .toArray()
+        .map((r) => r.user_id),
+    );
   }
 
   setPushed(mappingId: string, targetGroupId: string, userId: string, member: boolean): void {
     if (member) {
-      this.sql.exec(`INSERT OR REPLACE INTO pushed_members (mapping_id, user_id, target_group_id) VALUES (?, ?, ?)`, mappingId, userId, targetGroupId);
+      this.sql.exec(
+        `INSERT OR REPLACE INTO pushed_members (mapping_id, user_id, target_group_id) VALUES (?, ?, ?)`,
+        mappingId,
+        userId,
+        targetGroupId,
+      );
     } else {
       this.sql.exec(`DELETE FROM pushed_members WHERE mapping_id = ? AND user_id = ?`, mappingId, userId);
     }

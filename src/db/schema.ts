@@ -11,7 +11,10 @@ type Json = Record<string, unknown>;
 
 // Every timestamp is epoch milliseconds (Okta's wire format carries milliseconds).
 const timestamp = (name: string) => integer(name, { mode: "timestamp_ms" });
-const createdAt = () => timestamp("created").notNull().default(sql`(unixepoch('subsec') * 1000)`);
+const createdAt = () =>
+  timestamp("created")
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
 
 export const users = sqliteTable(
   "users",
@@ -117,7 +120,10 @@ export const appUsers = sqliteTable(
     // then overrides), kept materialized so reads need no evaluation.
     profile: text({ mode: "json" }).$type<Json>().notNull(),
     // Values set for this user that differ from the computed default; null-free.
-    overrides: text({ mode: "json" }).$type<Json>().notNull().default(sql`'{}'`),
+    overrides: text({ mode: "json" })
+      .$type<Json>()
+      .notNull()
+      .default(sql`'{}'`),
     created: createdAt(),
     lastUpdated: timestamp("last_updated").notNull(),
     statusChanged: timestamp("status_changed"),
@@ -233,6 +239,8 @@ export const groupPushMappings = sqliteTable(
 );
 
 export type ImportCounters = {
+  /** How many users the downstream reported (SCIM totalResults), once its first page is read. */
+  downstreamTotal?: number;
   fetched: number;
   exact: number;
   partial: number;
@@ -245,6 +253,8 @@ export type ImportCounters = {
   reactivated: number;
   toUnassign: number;
   applied: number;
+  /** Confirmed and waiting to be applied. */
+  confirmed?: number;
   pending: number;
   errors: number;
 };

@@ -25,9 +25,7 @@ export function notFoundHandler(app: Hono<AppEnv>) {
 
 function compileRoutes(app: Hono<AppEnv>): RoutePattern[] {
   // Middleware is registered under method ALL; only real endpoints say which methods exist.
-  return app.routes
-    .filter((route) => route.method !== "ALL")
-    .map((route) => ({ method: route.method, regex: pathRegex(route.path) }));
+  return app.routes.filter((route) => route.method !== "ALL").map((route) => ({ method: route.method, regex: pathRegex(route.path) }));
 }
 
 function pathRegex(path: string): RegExp {

@@ -7,7 +7,11 @@ const scheduleEntry = z.object({ expression: z.string().min(1).max(100), timezon
 export const inboundSchema = z.object({
   importSettings: z.object({
     username: z.object({ usernameFormat: z.enum(["EMAIL", "CUSTOM"]), userNameExpression: z.string().max(1024).optional() }),
-    schedule: z.object({ status: z.enum(["ENABLED", "DISABLED"]), fullImport: scheduleEntry.optional(), incrementalImport: scheduleEntry.optional() }),
+    schedule: z.object({
+      status: z.enum(["ENABLED", "DISABLED"]),
+      fullImport: scheduleEntry.optional(),
+      incrementalImport: scheduleEntry.optional(),
+    }),
   }),
   importRules: z.object({
     userCreateAndMatch: z.object({
@@ -34,10 +38,18 @@ export const inboundPatchSchema = z
     importSettings: z
       .object({
         username: z
-          .object({ usernameFormat: z.enum(["EMAIL", "CUSTOM"]).optional(), userNameFormat: z.enum(["EMAIL", "CUSTOM"]).optional(), userNameExpression: z.string().max(1024).optional() })
+          .object({
+            usernameFormat: z.enum(["EMAIL", "CUSTOM"]).optional(),
+            userNameFormat: z.enum(["EMAIL", "CUSTOM"]).optional(),
+            userNameExpression: z.string().max(1024).optional(),
+          })
           .optional(),
         schedule: z
-          .object({ status: z.enum(["ENABLED", "DISABLED"]).optional(), fullImport: scheduleEntry.optional(), incrementalImport: scheduleEntry.optional() })
+          .object({
+            status: z.enum(["ENABLED", "DISABLED"]).optional(),
+            fullImport: scheduleEntry.optional(),
+            incrementalImport: scheduleEntry.optional(),
+          })
           .optional(),
       })
       .optional(),

@@ -43,7 +43,9 @@ export function importHookRequest(input: {
       },
       action: { result: input.proposed },
       appUser: { profile: { ...input.user.profile, userName: input.user.userName } },
-      user: { profile: { login: input.user.userName, email: input.user.email, firstName: input.user.firstName, lastName: input.user.lastName } },
+      user: {
+        profile: { login: input.user.userName, email: input.user.email, firstName: input.user.firstName, lastName: input.user.lastName },
+      },
     },
   };
 }
@@ -65,7 +67,8 @@ export function parseHookResponse(body: unknown): HookEffect {
         break;
       case "com.okta.action.update": {
         const result = requireObject(value, command.type).result;
-        if (result !== "CREATE_USER" && result !== "LINK_USER") throw new Error("com.okta.action.update needs result CREATE_USER or LINK_USER");
+        if (result !== "CREATE_USER" && result !== "LINK_USER")
+          throw new Error("com.okta.action.update needs result CREATE_USER or LINK_USER");
         effect.action = result;
         break;
       }

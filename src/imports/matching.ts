@@ -5,16 +5,7 @@ type Json = Record<string, unknown>;
 
 /** What an import does with one downstream user (the Import tab's Exact / Partial / New ...). */
 export type ImportResult =
-  | "EXACT"
-  | "PARTIAL"
-  | "NEW"
-  | "CONFLICT"
-  | "UNCHANGED"
-  | "UNASSIGN"
-  | "IGNORED"
-  | "UPDATED"
-  | "DEACTIVATED"
-  | "REACTIVATED";
+  "EXACT" | "PARTIAL" | "NEW" | "CONFLICT" | "UNCHANGED" | "UNASSIGN" | "IGNORED" | "UPDATED" | "DEACTIVATED" | "REACTIVATED";
 
 /** A downstream SCIM user flattened into the attributes matching and creation use. */
 export interface ImportedUser {
@@ -104,9 +95,11 @@ export function sourcingResult(
   sourcing: InboundSettings["profileSourcing"],
 ): Extract<ImportResult, "UNCHANGED" | "UPDATED" | "DEACTIVATED" | "REACTIVATED"> {
   if (!user.active) {
-    const target = sourcing.onDeactivated === "DEACTIVATE" ? "DEPROVISIONED" : sourcing.onDeactivated === "SUSPEND" ? "SUSPENDED" : undefined;
+    const target =
+      sourcing.onDeactivated === "DEACTIVATE" ? "DEPROVISIONED" : sourcing.onDeactivated === "SUSPEND" ? "SUSPENDED" : undefined;
     return target && okta.status !== target && okta.status !== "DEPROVISIONED" ? "DEACTIVATED" : "UNCHANGED";
   }
-  if ((okta.status === "SUSPENDED" && sourcing.reactivateSuspended) || (okta.status === "DEPROVISIONED" && sourcing.reactivateDeactivated)) return "REACTIVATED";
+  if ((okta.status === "SUSPENDED" && sourcing.reactivateSuspended) || (okta.status === "DEPROVISIONED" && sourcing.reactivateDeactivated))
+    return "REACTIVATED";
   return profileMatches(user, okta.profile) ? "UNCHANGED" : "UPDATED";
 }

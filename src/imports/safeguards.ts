@@ -22,7 +22,12 @@ export interface SafeguardBreach {
   base: number;
 }
 
-export function evaluateSafeguards(input: { removals: number; appAssigned: number; orgAssigned: number; settings: SafeguardSettings }): SafeguardBreach | undefined {
+export function evaluateSafeguards(input: {
+  removals: number;
+  appAssigned: number;
+  orgAssigned: number;
+  settings: SafeguardSettings;
+}): SafeguardBreach | undefined {
   const { removals, appAssigned, orgAssigned, settings } = input;
   const breaches: SafeguardBreach[] = [];
   if (settings.app.enabled && appAssigned > APP_LEVEL_MIN_USERS) {

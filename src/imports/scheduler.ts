@@ -12,7 +12,10 @@ import { DomainError } from "../domain/errors";
  * app whose previous import is still open is skipped (the coordinator refuses a second one), so
  * runs never overlap. Returns the apps started, for the caller's log.
  */
-export async function runScheduledImports(env: Env, now = new Date()): Promise<{ appId: string; type: "FULL" | "INCREMENTAL"; sessionId?: string; skipped?: string }[]> {
+export async function runScheduledImports(
+  env: Env,
+  now = new Date(),
+): Promise<{ appId: string; type: "FULL" | "INCREMENTAL"; sessionId?: string; skipped?: string }[]> {
   const db = createDb(env.DB);
   const rows = await db.select().from(appProvisioning).where(isNotNull(appProvisioning.inbound));
   const started: { appId: string; type: "FULL" | "INCREMENTAL"; sessionId?: string; skipped?: string }[] = [];
@@ -34,7 +37,10 @@ export async function runScheduledImports(env: Env, now = new Date()): Promise<{
       started.push({ appId: row.appId, type: due, skipped: error.summary });
     }
     const stamp = now.getTime();
-    await saveProvisioning(db, { ...row, ...(due === "FULL" ? { lastFullImportAt: stamp, lastIncrementalImportAt: stamp } : { lastIncrementalImportAt: stamp }) });
+    await saveProvisioning(db, {
+      ...row,
+      ...(due === "FULL" ? { lastFullImportAt: stamp, lastIncrementalImportAt: stamp } : { lastIncrementalImportAt: stamp }),
+    });
   }
   return started;
 }

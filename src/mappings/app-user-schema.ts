@@ -21,9 +21,27 @@ export const BASE_ATTRIBUTES: Record<string, AttributeDef> = {
 };
 
 // Names Okta reserves for attributes (help.okta.com, "About profiles").
-const RESERVED = new Set(
-  ["id", "profile", "status", "transitioningtostatus", "created", "activated", "statuschanged", "lastlogin", "lastupdated", "passwordchanged", "type", "realm", "realmid", "password", "credentials", "_links", "_embedded", "class", "classloader"],
-);
+const RESERVED = new Set([
+  "id",
+  "profile",
+  "status",
+  "transitioningtostatus",
+  "created",
+  "activated",
+  "statuschanged",
+  "lastlogin",
+  "lastupdated",
+  "passwordchanged",
+  "type",
+  "realm",
+  "realmid",
+  "password",
+  "credentials",
+  "_links",
+  "_embedded",
+  "class",
+  "classloader",
+]);
 
 const TYPES = ["string", "boolean", "number", "integer", "array"] as const;
 
@@ -32,9 +50,18 @@ export const attributeDefSchema = z
     title: z.string().min(1).max(255),
     type: z.enum(TYPES),
     description: z.string().max(1024).optional(),
-    items: z.object({ type: z.enum(["string", "number", "integer"]) }).catchall(z.unknown()).optional(),
-    enum: z.array(z.union([z.string(), z.number()])).max(1000).optional(),
-    oneOf: z.array(z.object({ const: z.union([z.string(), z.number()]), title: z.string() })).max(1000).optional(),
+    items: z
+      .object({ type: z.enum(["string", "number", "integer"]) })
+      .catchall(z.unknown())
+      .optional(),
+    enum: z
+      .array(z.union([z.string(), z.number()]))
+      .max(1000)
+      .optional(),
+    oneOf: z
+      .array(z.object({ const: z.union([z.string(), z.number()]), title: z.string() }))
+      .max(1000)
+      .optional(),
     minLength: z.number().int().min(0).optional(),
     maxLength: z.number().int().min(1).optional(),
     required: z.boolean().optional(),
@@ -47,7 +74,10 @@ export const attributeDefSchema = z
  * explicitly to null to remove them"). A posted attribute is merged over its current
  * definition, so a client may post back the whole schema it read.
  */
-export function mergeCustomAttributes(current: Record<string, AttributeDef>, posted: Record<string, unknown>): { next: Record<string, AttributeDef>; removed: string[] } {
+export function mergeCustomAttributes(
+  current: Record<string, AttributeDef>,
+  posted: Record<string, unknown>,
+): { next: Record<string, AttributeDef>; removed: string[] } {
   const next = { ...current };
   const removed: string[] = [];
   const causes: string[] = [];
@@ -59,7 +89,8 @@ export function mergeCustomAttributes(current: Record<string, AttributeDef>, pos
       }
       continue;
     }
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(name)) causes.push(`${name}: names start with a letter and hold letters, digits and _ (at most 100)`);
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(name))
+      causes.push(`${name}: names start with a letter and hold letters, digits and _ (at most 100)`);
     else if (RESERVED.has(name.toLowerCase()) || name in BASE_ATTRIBUTES) causes.push(`${name}: the name is reserved`);
     const parsed = attributeDefSchema.safeParse({ ...(next[name] ?? {}), ...(def as Json) });
     if (!parsed.success) {
@@ -80,7 +111,13 @@ export function personalAttributes(custom: Record<string, AttributeDef>): Set<st
 
 function typeError(def: AttributeDef, value: unknown): string | undefined {
   const scalar = (type: string, v: unknown) =>
-    type === "string" ? typeof v === "string" : type === "boolean" ? typeof v === "boolean" : type === "integer" ? Number.isInteger(v) : typeof v === "number";
+    type === "string"
+      ? typeof v === "string"
+      : type === "boolean"
+        ? typeof v === "boolean"
+        : type === "integer"
+          ? Number.isInteger(v)
+          : typeof v === "number";
   if (def.type === "array") {
     if (!Array.isArray(value)) return "expected an array";
     const itemType = (def.items as { type?: string } | undefined)?.type ?? "string";
@@ -105,7 +142,8 @@ export function checkProfileValues(attributes: Record<string, AttributeDef>, pro
   for (const [name, value] of Object.entries(profile)) {
     const def = attributes[name];
     if (!def || value === null) continue;
-    if (options.fromGroup && def.scope === "SELF") causes.push(`profile.${name}: a personal (scope SELF) attribute cannot be set by a group`);
+    if (options.fromGroup && def.scope === "SELF")
+      causes.push(`profile.${name}: a personal (scope SELF) attribute cannot be set by a group`);
     const problem = typeError(def, value);
     if (problem) causes.push(`profile.${name}: ${problem}`);
   }

@@ -194,7 +194,8 @@ class Parser {
       }
     }
     this.#take(")");
-    if (args.length < fn.min || args.length > fn.max) throw invalid(`${name} takes ${fn.min === fn.max ? fn.min : `${fn.min} to ${fn.max}`} argument(s)`);
+    if (args.length < fn.min || args.length > fn.max)
+      throw invalid(`${name} takes ${fn.min === fn.max ? fn.min : `${fn.min} to ${fn.max}`} argument(s)`);
     return { kind: "call", fn: name, args };
   }
 }

@@ -30,8 +30,7 @@ function requestSchema(name: string): unknown {
   return z.toJSONSchema(REQUESTS[name], { io: "input", unrepresentable: "any" });
 }
 
-const rewriteRefs = (value: unknown): unknown =>
-  JSON.parse(JSON.stringify(value).replaceAll('"#/definitions/', '"#/components/schemas/'));
+const rewriteRefs = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll('"#/definitions/', '"#/components/schemas/'));
 
 let cached: unknown;
 
@@ -44,7 +43,12 @@ export function openApiDocument(): unknown {
 function build() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of OPERATIONS) {
-    const params = [...operation.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));
+    const params = [...operation.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+      name,
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
     const success = operation.response
       ? {
           description: "Success",
@@ -65,7 +69,12 @@ function build() {
       security: [{ apiToken: [] }, { oauth2: [operation.scope] }],
       parameters: params,
       ...(operation.request
-        ? { requestBody: { required: operation.method !== "PUT", content: { "application/json": { schema: requestSchema(operation.request) } } } }
+        ? {
+            requestBody: {
+              required: operation.method !== "PUT",
+              content: { "application/json": { schema: requestSchema(operation.request) } },
+            },
+          }
         : {}),
       responses: {
         [operation.status]: success,
@@ -86,7 +95,15 @@ function build() {
     components: {
       securitySchemes: {
         apiToken: { type: "apiKey", in: "header", name: "Authorization", description: "SSWS {API token}" },
-        oauth2: { type: "oauth2", flows: { clientCredentials: { tokenUrl: "/oauth2/v1/token", scopes: Object.fromEntries([...new Set(OPERATIONS.map((o) => o.scope))].map((s) => [s, s])) } } },
+        oauth2: {
+          type: "oauth2",
+          flows: {
+            clientCredentials: {
+              tokenUrl: "/oauth2/v1/token",
+              scopes: Object.fromEntries([...new Set(OPERATIONS.map((o) => o.scope))].map((s) => [s, s])),
+            },
+          },
+        },
       },
       schemas: rewriteRefs((oktaSchemas as { definitions: unknown }).definitions),
     },

@@ -59,7 +59,11 @@ export async function pushGroup(scim: ScimClient, input: GroupPushInput): Promis
   const toAdd = [...input.desired].filter(([userId]) => !input.pushed.has(userId));
   const toRemove = [...input.pushed].filter((userId) => !input.desired.has(userId));
   const operations = [
-    ...toAdd.map(([userId, externalId]) => ({ userId, kind: "add" as const, op: { op: "add", path: "members", value: [{ value: externalId }] } })),
+    ...toAdd.map(([userId, externalId]) => ({
+      userId,
+      kind: "add" as const,
+      op: { op: "add", path: "members", value: [{ value: externalId }] },
+    })),
     ...toRemove.flatMap((userId) => {
       const externalId = input.externalIdOf(userId);
       return externalId ? [{ userId, kind: "remove" as const, op: { op: "remove", path: `members[value eq "${externalId}"]` } }] : [];
@@ -69,7 +73,10 @@ export async function pushGroup(scim: ScimClient, input: GroupPushInput): Promis
   result.removed.push(...toRemove.filter((userId) => !input.externalIdOf(userId)));
   for (let i = 0; i < operations.length; i += OPS_PER_PATCH) {
     const part = operations.slice(i, i + OPS_PER_PATCH);
-    const patched = await scim.request("PATCH", `/Groups/${result.targetGroupId}`, { schemas: [SCIM_PATCH], Operations: part.map((p) => p.op) });
+    const patched = await scim.request("PATCH", `/Groups/${result.targetGroupId}`, {
+      schemas: [SCIM_PATCH],
+      Operations: part.map((p) => p.op),
+    });
     if (!patched.ok) return fail(patched, `updating members of ${result.targetGroupId}`);
     for (const p of part) (p.kind === "add" ? result.added : result.removed).push(p.userId);
   }

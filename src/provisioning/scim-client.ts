@@ -5,8 +5,7 @@
 type Json = Record<string, unknown>;
 
 export type ScimOutcome<T = Json> =
-  | { ok: true; status: number; body: T }
-  | { ok: false; status: number | null; retryable: boolean; retryAfterMs?: number; reason: string };
+  { ok: true; status: number; body: T } | { ok: false; status: number | null; retryable: boolean; retryAfterMs?: number; reason: string };
 
 export interface ScimConnection {
   baseUrl: string;
@@ -41,13 +40,19 @@ export class ScimClient {
       });
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-      return { ok: false, status: null, retryable: true, reason: timedOut ? `no answer within ${this.connection.timeoutMs} ms` : `network error: ${describe(error)}` };
+      return {
+        ok: false,
+        status: null,
+        retryable: true,
+        reason: timedOut ? `no answer within ${this.connection.timeoutMs} ms` : `network error: ${describe(error)}`,
+      };
     }
     const text = await response.text();
     const parsed = parseJson(text);
     if (response.ok) return { ok: true, status: response.status, body: (parsed ?? {}) as T };
     const reason = `${response.status} ${scimDetail(parsed) ?? (text.slice(0, 200) || response.statusText)}`;
-    if (response.status === 429) return { ok: false, status: 429, retryable: true, retryAfterMs: retryAfter(response.headers.get("Retry-After")), reason };
+    if (response.status === 429)
+      return { ok: false, status: 429, retryable: true, retryAfterMs: retryAfter(response.headers.get("Retry-After")), reason };
     if (response.status >= 500) return { ok: false, status: response.status, retryable: true, reason };
     return { ok: false, status: response.status, retryable: false, reason };
   }
@@ -57,11 +62,17 @@ export class ScimClient {
   }
 
   findUserByUserName(userName: string) {
-    return this.request<{ Resources?: Json[]; totalResults?: number }>("GET", `/Users?filter=${encodeURIComponent(`userName eq ${JSON.stringify(userName)}`)}`);
+    return this.request<{ Resources?: Json[]; totalResults?: number }>(
+      "GET",
+      `/Users?filter=${encodeURIComponent(`userName eq ${JSON.stringify(userName)}`)}`,
+    );
   }
 
   findGroupByName(displayName: string) {
-    return this.request<{ Resources?: Json[] }>("GET", `/Groups?filter=${encodeURIComponent(`displayName eq ${JSON.stringify(displayName)}`)}`);
+    return this.request<{ Resources?: Json[] }>(
+      "GET",
+      `/Groups?filter=${encodeURIComponent(`displayName eq ${JSON.stringify(displayName)}`)}`,
+    );
   }
 }
 
@@ -82,7 +93,8 @@ function parseJson(text: string): unknown {
 }
 
 function scimDetail(body: unknown): string | undefined {
-  if (body && typeof body === "object" && "detail" in body && typeof (body as Json).detail === "string") return (body as Json).detail as string;
+  if (body && typeof body === "object" && "detail" in body && typeof (body as Json).detail === "string")
+    return (body as Json).detail as string;
   return undefined;
 }
 

@@ -61,8 +61,13 @@ class StepFailed extends Error {
  */
 export async function syncUser(scim: ScimClient, input: UserSyncInput): Promise<UserSyncResult> {
   const result: UserSyncResult = { link: input.link ?? null, synced: false, leftGroups: [], passwordDelivered: false, trace: [] };
-  const trace = (step: TraceStep["step"], detail: string, status?: number | null) => result.trace.push({ step, detail, ...(status === undefined ? {} : { status }) });
-  const call = async <T = Json>(promise: Promise<ScimOutcome<T>>, step: TraceStep["step"], detail: string): Promise<{ status: number; body: T }> => {
+  const trace = (step: TraceStep["step"], detail: string, status?: number | null) =>
+    result.trace.push({ step, detail, ...(status === undefined ? {} : { status }) });
+  const call = async <T = Json>(
+    promise: Promise<ScimOutcome<T>>,
+    step: TraceStep["step"],
+    detail: string,
+  ): Promise<{ status: number; body: T }> => {
     const outcome = await promise;
     trace(step, outcome.ok ? detail : `${detail}: ${outcome.reason}`, outcome.status);
     if (!outcome.ok) throw new StepFailed(outcome);
@@ -80,7 +85,12 @@ export async function syncUser(scim: ScimClient, input: UserSyncInput): Promise<
     const appUser = input.appUser!;
     const user = input.user!;
     const userName = appUser.userName ?? user.profile.login;
-    const payload = scimUserPayload({ userName: String(userName), appProfile: appUser.profile, oktaProfile: user.profile, attributes: input.attributes });
+    const payload = scimUserPayload({
+      userName: String(userName),
+      appProfile: appUser.profile,
+      oktaProfile: user.profile,
+      attributes: input.attributes,
+    });
 
     if (!result.link) {
       if (!input.mode.create) {
@@ -101,9 +111,17 @@ export async function syncUser(scim: ScimClient, input: UserSyncInput): Promise<
       if (await input.patchSupported()) {
         const { schemas: _s, ...value } = body;
         if (input.mode.excludeUsernameUpdates) delete (value as Json).userName;
-        await call(scim.request("PATCH", `/Users/${link.externalId}`, { schemas: [SCIM_PATCH], Operations: [{ op: "replace", value }] }), "update", "pushed the full profile (PATCH)");
+        await call(
+          scim.request("PATCH", `/Users/${link.externalId}`, { schemas: [SCIM_PATCH], Operations: [{ op: "replace", value }] }),
+          "update",
+          "pushed the full profile (PATCH)",
+        );
       } else {
-        await call(scim.request("PUT", `/Users/${link.externalId}`, { ...body, id: link.externalId, active: true }), "update", "pushed the full profile (PUT)");
+        await call(
+          scim.request("PUT", `/Users/${link.externalId}`, { ...body, id: link.externalId, active: true }),
+          "update",
+          "pushed the full profile (PUT)",
+        );
       }
       link.pushed = payload;
       if (!input.mode.excludeUsernameUpdates) link.userName = String(userName);
@@ -129,7 +147,14 @@ export async function syncUser(scim: ScimClient, input: UserSyncInput): Promise<
 type Call = <T = Json>(promise: Promise<ScimOutcome<T>>, step: TraceStep["step"], detail: string) => Promise<{ status: number; body: T }>;
 type Trace = (step: TraceStep["step"], detail: string, status?: number | null) => void;
 
-async function findOrCreate(scim: ScimClient, input: UserSyncInput, payload: Json, result: UserSyncResult, call: Call, trace: Trace): Promise<DownstreamLink> {
+async function findOrCreate(
+  scim: ScimClient,
+  input: UserSyncInput,
+  payload: Json,
+  result: UserSyncResult,
+  call: Call,
+  trace: Trace,
+): Promise<DownstreamLink> {
   const userName = String(payload.userName);
   const found = await lookUp(scim, userName, call);
   if (found) {

@@ -22,7 +22,6 @@ const listQuery = z.object({
   expand: expandParam,
 });
 
-
 /** /api/v1/apps/{appId}/groups: reads from D1, changes through the app's coordinator. */
 export const appGroupsRoutes = new Hono<AppEnv>()
   .get("/:appId/groups", requireScope("okta.apps.read"), queryParams(listQuery), async (c) => {
@@ -41,7 +40,10 @@ export const appGroupsRoutes = new Hono<AppEnv>()
     const base = baseUrl(c);
     return c.json(
       items.map((row) =>
-        appGroupJson(row.assignment, base, { group: query.expand === "group" ? row.group : undefined, metadata: query.expand === "metadata" }),
+        appGroupJson(row.assignment, base, {
+          group: query.expand === "group" ? row.group : undefined,
+          metadata: query.expand === "metadata",
+        }),
       ),
     );
   })

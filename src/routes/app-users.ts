@@ -26,7 +26,6 @@ const listQuery = z.object({
   query_scope: z.enum(APP_USER_SCOPES).optional(),
 });
 
-
 /** /api/v1/apps/{appId}/users: reads from D1, changes through the app's coordinator. */
 export const appUsersRoutes = new Hono<AppEnv>()
   .get("/:appId/users", requireScope("okta.apps.read"), queryParams(listQuery), async (c) => {
@@ -75,7 +74,9 @@ export const appUsersRoutes = new Hono<AppEnv>()
       const outcome = await appCoordinator(c.env, appId).unassignUser(userId);
       if (!outcome.removed) {
         // The direct grant is gone but a group still grants the app: the user stays, as GROUP.
-        console.log(JSON.stringify({ requestId: c.get("requestId"), event: "app_user.direct_grant_removed", appId, userId, retainedBy: "GROUP" }));
+        console.log(
+          JSON.stringify({ requestId: c.get("requestId"), event: "app_user.direct_grant_removed", appId, userId, retainedBy: "GROUP" }),
+        );
         c.header("X-Provisio-Assignment-Retained-By", "GROUP");
       }
       return c.body(null, 204);

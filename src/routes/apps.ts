@@ -23,7 +23,6 @@ const listQuery = z.object({
   includeNonDeleted: booleanParam(false),
 });
 
-
 export const appsRoutes = new Hono<AppEnv>()
   .post(
     "/",

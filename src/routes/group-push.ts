@@ -14,7 +14,6 @@ import { createPushMapping, removePushMapping, setPushMappingStatus } from "../s
 import { booleanParam } from "../wire/common";
 import { createPushMappingSchema, pushMappingJson, updatePushMappingSchema } from "../wire/group-push";
 
-
 async function requireMapping(db: DB, appId: string, id: string): Promise<GroupPushMappingRow> {
   const mapping = await getPushMapping(db, appId, id);
   if (!mapping) throw DomainError.notFound(id, "GroupPushMapping");
@@ -56,11 +55,16 @@ export const groupPushRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     return c.json(pushMappingJson(await requireMapping(db, c.req.param("appId"), c.req.param("mappingId")), baseUrl(c)));
   })
-  .patch("/:appId/group-push/mappings/:mappingId", requireScope("okta.apps.manage"), jsonBody(updatePushMappingSchema, "mapping"), async (c) => {
-    const db = c.get("db");
-    const mapping = await requireMapping(db, c.req.param("appId"), c.req.param("mappingId"));
-    return c.json(pushMappingJson(await setPushMappingStatus(c.env, db, mapping, c.req.valid("json").status), baseUrl(c)));
-  })
+  .patch(
+    "/:appId/group-push/mappings/:mappingId",
+    requireScope("okta.apps.manage"),
+    jsonBody(updatePushMappingSchema, "mapping"),
+    async (c) => {
+      const db = c.get("db");
+      const mapping = await requireMapping(db, c.req.param("appId"), c.req.param("mappingId"));
+      return c.json(pushMappingJson(await setPushMappingStatus(c.env, db, mapping, c.req.valid("json").status), baseUrl(c)));
+    },
+  )
   .delete(
     "/:appId/group-push/mappings/:mappingId",
     requireScope("okta.apps.manage"),

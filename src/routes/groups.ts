@@ -25,8 +25,6 @@ const listQuery = z.object({
   expand: z.enum(["stats"]).optional(),
 });
 
-
-
 async function statsOf(db: DB, group: GroupRow): Promise<GroupStats> {
   const [usersCount, appIds] = await Promise.all([countMembers(db, group.id), appIdsOfGroup(db, group.id)]);
   // Push mapping counts arrive with Group Push.
@@ -48,9 +46,7 @@ export const groupsRoutes = new Hono<AppEnv>()
     const rows = await listGroups(db, { q: query.q, where, afterId: afterId(query.after), limit: query.limit });
     const items = respondWithPage(c, rows, query.limit, (row) => [row.id]);
     const base = baseUrl(c);
-    const body = await Promise.all(
-      items.map(async (group) => groupJson(group, base, query.expand ? await statsOf(db, group) : undefined)),
-    );
+    const body = await Promise.all(items.map(async (group) => groupJson(group, base, query.expand ? await statsOf(db, group) : undefined)));
     return c.json(body);
   })
   .get("/:groupId", requireScope("okta.groups.read"), queryParams(z.object({ expand: z.enum(["stats"]).optional() })), async (c) => {

@@ -30,7 +30,8 @@ export const appImportsRoutes = new Hono<AppEnv>()
     const app = await requireApp(db, c.req.param("appId"));
     const row = await requireProvisioning(db, app);
     const inbound = mergeInbound(row.inbound ?? DEFAULT_INBOUND, c.req.valid("json"));
-    const scheduleTurnedOn = inbound.importSettings.schedule.status === "ENABLED" && row.inbound?.importSettings.schedule.status !== "ENABLED";
+    const scheduleTurnedOn =
+      inbound.importSettings.schedule.status === "ENABLED" && row.inbound?.importSettings.schedule.status !== "ENABLED";
     const now = Date.now();
     await saveProvisioning(db, {
       ...row,
@@ -85,14 +86,19 @@ export const appImportsRoutes = new Hono<AppEnv>()
       return c.json(respondWithPage(c, rows, limit, (row) => [row.seq]).map(itemJson));
     },
   )
-  .post("/:appId/imports/:sessionId/confirm", requireScope("okta.apps.manage"), jsonBody(confirmImportSchema, "confirmation"), async (c) => {
-    const { itemIds, all, activate } = c.req.valid("json");
-    const session = await appCoordinator(c.env, c.req.param("appId")).confirmImport(c.req.param("sessionId"), {
-      seqs: all ? "all" : (itemIds ?? []).map(Number),
-      activate,
-    });
-    return c.json(sessionJson(session, baseUrl(c)));
-  })
+  .post(
+    "/:appId/imports/:sessionId/confirm",
+    requireScope("okta.apps.manage"),
+    jsonBody(confirmImportSchema, "confirmation"),
+    async (c) => {
+      const { itemIds, all, activate } = c.req.valid("json");
+      const session = await appCoordinator(c.env, c.req.param("appId")).confirmImport(c.req.param("sessionId"), {
+        seqs: all ? "all" : (itemIds ?? []).map(Number),
+        activate,
+      });
+      return c.json(sessionJson(session, baseUrl(c)));
+    },
+  )
   .post("/:appId/imports/:sessionId/cancel", requireScope("okta.apps.manage"), async (c) => {
     const session = await appCoordinator(c.env, c.req.param("appId")).cancelImport(c.req.param("sessionId"));
     await wakeWaitingImports(c.env, c.get("db"));
@@ -141,4 +147,3 @@ export const orgImportRoutes = new Hono<AppEnv>()
     await wakeWaitingImports(c.env, db);
     return c.json(sessionJson(session, baseUrl(c)));
   });
-

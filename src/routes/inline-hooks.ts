@@ -25,8 +25,13 @@ const hookSchema = z.object({
     config: z.object({
       uri: z.string().min(1).max(2048),
       method: z.literal("POST").default("POST"),
-      headers: z.array(z.object({ key: z.string().min(1).max(256), value: z.string().max(4096) })).max(20).default([]),
-      authScheme: z.object({ type: z.literal("HEADER"), key: z.string().min(1).max(256), value: z.string().min(1).max(4096).optional() }).optional(),
+      headers: z
+        .array(z.object({ key: z.string().min(1).max(256), value: z.string().max(4096) }))
+        .max(20)
+        .default([]),
+      authScheme: z
+        .object({ type: z.literal("HEADER"), key: z.string().min(1).max(256), value: z.string().min(1).max(4096).optional() })
+        .optional(),
     }),
   }),
 });
@@ -51,9 +56,20 @@ function hookJson(row: InlineHookRow, base: string) {
       type: "HTTP",
       version: "1.0.0",
       // The auth header's value is write-only.
-      config: { uri: row.uri, method: "POST", headers: row.headers, ...(row.authKey ? { authScheme: { type: "HEADER", key: row.authKey } } : {}) },
+      config: {
+        uri: row.uri,
+        method: "POST",
+        headers: row.headers,
+        ...(row.authKey ? { authScheme: { type: "HEADER", key: row.authKey } } : {}),
+      },
     },
-    _links: { self: { href: self }, [row.status === "ACTIVE" ? "deactivate" : "activate"]: { href: `${self}/lifecycle/${row.status === "ACTIVE" ? "deactivate" : "activate"}`, hints: { allow: ["POST"] } } },
+    _links: {
+      self: { href: self },
+      [row.status === "ACTIVE" ? "deactivate" : "activate"]: {
+        href: `${self}/lifecycle/${row.status === "ACTIVE" ? "deactivate" : "activate"}`,
+        hints: { allow: ["POST"] },
+      },
+    },
   };
 }
 

@@ -20,8 +20,13 @@ import {
 } from "../services/provisioning";
 import { appUserJson } from "../wire/app-user";
 import { DEFAULT_INBOUND } from "../imports/inbound-settings";
-import { connectionJson, connectionRequestSchema, featureUpdateSchema, inboundFeatureJson, userProvisioningFeatureJson } from "../wire/provisioning";
-
+import {
+  connectionJson,
+  connectionRequestSchema,
+  featureUpdateSchema,
+  inboundFeatureJson,
+  userProvisioningFeatureJson,
+} from "../wire/provisioning";
 
 function taskJson(task: TaskRow, appId: string, base: string) {
   const [kind, id] = [task.subject.slice(0, task.subject.indexOf(":")), task.subject.slice(task.subject.indexOf(":") + 1)];

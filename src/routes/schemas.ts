@@ -8,7 +8,6 @@ import { jsonBody } from "../http/validation";
 import { updateAppUserSchema } from "../services/app-profiles";
 import { appUserSchemaJson, appUserSchemaUpdate } from "../wire/app-user-schema";
 
-
 /** /api/v1/meta/schemas/apps/{appId}/default: the app user schema (base + custom attributes). */
 export const schemasRoutes = new Hono<AppEnv>()
   .get("/apps/:appId/default", requireScope("okta.schemas.read"), async (c) => {

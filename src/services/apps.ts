@@ -51,7 +51,12 @@ async function storedCredentials(env: Env, input: ApplicationInput, previous?: J
 }
 
 async function customName(db: DB, label: string): Promise<string> {
-  const stem = `provisio_${label.toLowerCase().replace(/[^a-z0-9]+/g, "").slice(0, 40) || "app"}`;
+  const stem = `provisio_${
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "")
+      .slice(0, 40) || "app"
+  }`;
   return `${stem}_${(await appQueries.countNamesLike(db, stem)) + 1}`;
 }
 

@@ -16,7 +16,10 @@ import { requireProvisioning } from "./provisioning";
 export async function createPushMapping(env: Env, db: DB, app: AppRow, input: CreatePushMappingInput): Promise<GroupPushMappingRow> {
   await requireProvisioning(db, app);
   if (Boolean(input.targetGroupId) === Boolean(input.targetGroupName)) {
-    throw DomainError.validation("targetGroupId", "Give exactly one of targetGroupId (link an existing downstream group) or targetGroupName (push by name).");
+    throw DomainError.validation(
+      "targetGroupId",
+      "Give exactly one of targetGroupId (link an existing downstream group) or targetGroupName (push by name).",
+    );
   }
   const group = await getGroup(db, input.sourceGroupId);
   if (!group) throw DomainError.notFound(input.sourceGroupId, "UserGroup");
@@ -45,7 +48,12 @@ export async function createPushMapping(env: Env, db: DB, app: AppRow, input: Cr
 }
 
 /** PATCH: ACTIVE pushes the group and its members again; INACTIVE stops pushing. */
-export async function setPushMappingStatus(env: Env, db: DB, mapping: GroupPushMappingRow, status: "ACTIVE" | "INACTIVE"): Promise<GroupPushMappingRow> {
+export async function setPushMappingStatus(
+  env: Env,
+  db: DB,
+  mapping: GroupPushMappingRow,
+  status: "ACTIVE" | "INACTIVE",
+): Promise<GroupPushMappingRow> {
   const row = (await updatePushMapping(db, mapping.id, { status, lastUpdated: new Date() })) ?? mapping;
   if (status === "ACTIVE") await appCoordinator(env, mapping.appId).pushMappingChanged(mapping.id);
   return row;

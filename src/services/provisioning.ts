@@ -39,7 +39,13 @@ async function persist(env: Env, db: DB, app: AppRow, row: AppProvisioningRow): 
  * POST /apps/{appId}/connections/default: the SCIM base URL and credentials (sealed, never
  * returned). Credentials may be left out to keep the stored ones.
  */
-export async function saveConnection(env: Env, db: DB, app: AppRow, input: ConnectionRequest, activate: boolean | undefined): Promise<AppProvisioningRow> {
+export async function saveConnection(
+  env: Env,
+  db: DB,
+  app: AppRow,
+  input: ConnectionRequest,
+  activate: boolean | undefined,
+): Promise<AppProvisioningRow> {
   const url = checkDownstreamUrl(input.baseUrl, downstreamAccess(env.DOWNSTREAM_ACCESS));
   const current = await getProvisioning(db, app.id);
   const previous = current ? (JSON.parse(await open(env.CREDENTIALS_KEY, current.credentialsBox)) as StoredCredentials) : undefined;
@@ -49,7 +55,9 @@ export async function saveConnection(env: Env, db: DB, app: AppRow, input: Conne
     if (!token) throw DomainError.validation("profile.token", "profile.token: required");
     credentials = { token };
   } else {
-    const password = input.profile.password ?? (previous && "password" in previous && previous.username === input.profile.username ? previous.password : undefined);
+    const password =
+      input.profile.password ??
+      (previous && "password" in previous && previous.username === input.profile.username ? previous.password : undefined);
     if (!password) throw DomainError.validation("profile.password", "profile.password: required");
     credentials = { username: input.profile.username, password };
   }
@@ -88,9 +96,16 @@ export interface CredentialCheck {
 }
 
 /** Test API Credentials: reads the downstream's ServiceProviderConfig, then one user. */
-export async function testConnection(env: Env, row: AppProvisioningRow): Promise<{ status: "SUCCESS" | "FAILURE"; checks: CredentialCheck[]; errorSummary: string | null }> {
+export async function testConnection(
+  env: Env,
+  row: AppProvisioningRow,
+): Promise<{ status: "SUCCESS" | "FAILURE"; checks: CredentialCheck[]; errorSummary: string | null }> {
   const credentials = JSON.parse(await open(env.CREDENTIALS_KEY, row.credentialsBox)) as StoredCredentials;
-  const scim = new ScimClient({ baseUrl: row.baseUrl, authorization: authorizationHeader(credentials), timeoutMs: Number(env.DOWNSTREAM_TIMEOUT_MS) || 10_000 });
+  const scim = new ScimClient({
+    baseUrl: row.baseUrl,
+    authorization: authorizationHeader(credentials),
+    timeoutMs: Number(env.DOWNSTREAM_TIMEOUT_MS) || 10_000,
+  });
   const checks: CredentialCheck[] = [];
   const spc = await scim.serviceProviderConfig();
   checks.push(

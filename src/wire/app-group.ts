@@ -26,7 +26,9 @@ export function appGroupJson(row: AppGroupRow, base: string, embed: { group?: Gr
   if (embed.metadata) {
     // Every value of a group assignment's profile is set on the assignment itself.
     embedded.metadata = {
-      profile: Object.fromEntries(Object.keys(row.profile).map((key) => [key, { source: { type: "USER" }, lastUpdated: iso(row.lastUpdated) }])),
+      profile: Object.fromEntries(
+        Object.keys(row.profile).map((key) => [key, { source: { type: "USER" }, lastUpdated: iso(row.lastUpdated) }]),
+      ),
     };
   }
   return {

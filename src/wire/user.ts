@@ -81,4 +81,3 @@ export function userJson(row: UserRow, base: string, options: { inCollection?: b
     _links: links,
   };
 }
-

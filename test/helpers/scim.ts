@@ -13,7 +13,13 @@ export function scimTenant() {
     async hook(config: { mode: "commands" | "error" | "slow"; commands?: unknown[]; forUserName?: string }) {
       await fetch(`${root}/__hook`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(config) });
     },
-    async state(): Promise<{ users: any[]; groups: any[]; passwords: Record<string, string[]>; requests: { method: string; path: string; status: number; body?: any }[]; hookRequests: any[] }> {
+    async state(): Promise<{
+      users: any[];
+      groups: any[];
+      passwords: Record<string, string[]>;
+      requests: { method: string; path: string; status: number; body?: any }[];
+      hookRequests: any[];
+    }> {
       return (await fetch(`${root}/__state`)).json();
     },
     async fault(...faults: Record<string, unknown>[]) {
@@ -77,8 +83,12 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 
 /** Waits until the app user reaches a sync state (and returns it). */
 export function appUserWhen(appId: string, userId: string, predicate: (appUser: any) => boolean, what = "app user state") {
-  return eventually(async () => {
-    const res = await api("GET", `/api/v1/apps/${appId}/users/${userId}`);
-    return res.status === 200 && predicate(res.body) ? res.body : undefined;
-  }, 15_000, what);
+  return eventually(
+    async () => {
+      const res = await api("GET", `/api/v1/apps/${appId}/users/${userId}`);
+      return res.status === 200 && predicate(res.body) ? res.body : undefined;
+    },
+    15_000,
+    what,
+  );
 }

@@ -65,7 +65,12 @@ describe("responses conform to Okta's published schemas", () => {
     expectConforms("Group", (await call("GET", `/api/v1/groups/${group.body.id}?expand=stats`)).body);
     await call("PUT", `/api/v1/groups/${group.body.id}/users/${user.body.id}`);
 
-    const bookmark = await call("POST", "/api/v1/apps", { name: "bookmark", label: `Conform ${stamp}`, signOnMode: "BOOKMARK", settings: { app: { url: "https://example.com" } } });
+    const bookmark = await call("POST", "/api/v1/apps", {
+      name: "bookmark",
+      label: `Conform ${stamp}`,
+      signOnMode: "BOOKMARK",
+      settings: { app: { url: "https://example.com" } },
+    });
     expectConforms("Application", bookmark.body);
     const saml = await call("POST", "/api/v1/apps", {
       label: `SAML ${stamp}`,
@@ -83,7 +88,8 @@ describe("responses conform to Okta's published schemas", () => {
     const groupApp = saml.body;
     const assignment = await call("PUT", `/api/v1/apps/${groupApp.id}/groups/${group.body.id}`, { priority: 0, profile: { region: "eu" } });
     expectConforms("ApplicationGroupAssignment", assignment.body);
-    for (const listed of (await call("GET", `/api/v1/apps/${groupApp.id}/groups?expand=group`)).body) expectConforms("ApplicationGroupAssignment", listed);
+    for (const listed of (await call("GET", `/api/v1/apps/${groupApp.id}/groups?expand=group`)).body)
+      expectConforms("ApplicationGroupAssignment", listed);
 
     const connection = await call("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
       baseUrl: `${scim.origin}/t/conformance/scim/v2`,
@@ -93,10 +99,16 @@ describe("responses conform to Okta's published schemas", () => {
     expectConforms("ProvisioningConnectionResponse", connection.body);
     const features = await call("GET", `/api/v1/apps/${app.id}/features`);
     for (const feature of features.body) expectConforms("ApplicationFeature", feature);
-    expectConforms("ApplicationFeature", (await call("PUT", `/api/v1/apps/${app.id}/features/USER_PROVISIONING`, { create: { lifecycleCreate: { status: "ENABLED" } } })).body);
+    expectConforms(
+      "ApplicationFeature",
+      (await call("PUT", `/api/v1/apps/${app.id}/features/USER_PROVISIONING`, { create: { lifecycleCreate: { status: "ENABLED" } } })).body,
+    );
 
     const pushGroup = await call("POST", "/api/v1/groups", { profile: { name: `Push ${stamp}` } });
-    const mapping = await call("POST", `/api/v1/apps/${app.id}/group-push/mappings`, { sourceGroupId: pushGroup.body.id, targetGroupName: `Push ${stamp}` });
+    const mapping = await call("POST", `/api/v1/apps/${app.id}/group-push/mappings`, {
+      sourceGroupId: pushGroup.body.id,
+      targetGroupName: `Push ${stamp}`,
+    });
     expect(mapping.status).toBe(201);
     expectConforms("GroupPushMapping", mapping.body);
 

@@ -96,12 +96,19 @@ describe("Okta Node SDK against provisio", () => {
     const group = await client.groupApi.createGroup({ group: { profile: { name: `SDK Assignment ${stamp}` } } });
     await client.groupApi.assignUserToGroup({ groupId: group.id!, userId: user.id! });
     const app = await client.applicationApi.createApplication({
-      application: { name: "bookmark", label: `SDK Groups ${stamp}`, signOnMode: "BOOKMARK", settings: { app: { url: "https://example.com/" } } } as never,
+      application: {
+        name: "bookmark",
+        label: `SDK Groups ${stamp}`,
+        signOnMode: "BOOKMARK",
+        settings: { app: { url: "https://example.com/" } },
+      } as never,
     });
 
     await client.schemaApi.updateApplicationUserProfile({
       appInstanceId: app.id!,
-      body: { definitions: { custom: { id: "#custom", type: "object", properties: { nickName: { title: "Nickname", type: "string" } } } } } as never,
+      body: {
+        definitions: { custom: { id: "#custom", type: "object", properties: { nickName: { title: "Nickname", type: "string" } } } },
+      } as never,
     });
     const schema = await client.schemaApi.getApplicationUserSchema({ appInstanceId: app.id! });
     expect(Object.keys(schema.definitions?.custom?.properties ?? {})).toEqual(["nickName"]);

@@ -48,19 +48,42 @@ describe("PUT /api/v1/apps/{appId}/groups/{groupId}", () => {
     const app = await createApp();
     const [g1, g2, g3, g4] = [await createGroup(), await createGroup(), await createGroup(), await createGroup()];
     for (const g of [g1, g2, g3]) await put(app.id, g.id);
-    expect(await priorities(app.id)).toEqual([[g1.id, 0], [g2.id, 1], [g3.id, 2]]);
+    expect(await priorities(app.id)).toEqual([
+      [g1.id, 0],
+      [g2.id, 1],
+      [g3.id, 2],
+    ]);
 
     expect((await put(app.id, g4.id, { priority: 1 })).body.priority).toBe(1);
-    expect(await priorities(app.id)).toEqual([[g1.id, 0], [g4.id, 1], [g2.id, 2], [g3.id, 3]]);
+    expect(await priorities(app.id)).toEqual([
+      [g1.id, 0],
+      [g4.id, 1],
+      [g2.id, 2],
+      [g3.id, 3],
+    ]);
 
     await put(app.id, g3.id, { priority: 0 });
-    expect(await priorities(app.id)).toEqual([[g3.id, 0], [g1.id, 1], [g4.id, 2], [g2.id, 3]]);
+    expect(await priorities(app.id)).toEqual([
+      [g3.id, 0],
+      [g1.id, 1],
+      [g4.id, 2],
+      [g2.id, 3],
+    ]);
 
     await put(app.id, g1.id, { priority: 99 });
-    expect(await priorities(app.id)).toEqual([[g3.id, 0], [g4.id, 1], [g2.id, 2], [g1.id, 3]]);
+    expect(await priorities(app.id)).toEqual([
+      [g3.id, 0],
+      [g4.id, 1],
+      [g2.id, 2],
+      [g1.id, 3],
+    ]);
 
     expect((await api("DELETE", `/api/v1/apps/${app.id}/groups/${g4.id}`)).status).toBe(204);
-    expect(await priorities(app.id)).toEqual([[g3.id, 0], [g2.id, 1], [g1.id, 2]]);
+    expect(await priorities(app.id)).toEqual([
+      [g3.id, 0],
+      [g2.id, 1],
+      [g1.id, 2],
+    ]);
 
     const negative = await put(app.id, g2.id, { priority: -1 });
     expect(negative.status).toBe(400);
@@ -123,7 +146,9 @@ describe("group profiles and priority", () => {
 
     const bad = await api("PATCH", `/api/v1/apps/${app.id}/groups/${low.id}`, [{ op: "remove", path: "/name" }]);
     expect(bad.status).toBe(400);
-    const notAssigned = await api("PATCH", `/api/v1/apps/${app.id}/groups/${(await createGroup()).id}`, [{ op: "remove", path: "/profile/x" }]);
+    const notAssigned = await api("PATCH", `/api/v1/apps/${app.id}/groups/${(await createGroup()).id}`, [
+      { op: "remove", path: "/profile/x" },
+    ]);
     expect(notAssigned.status).toBe(404);
   });
 });

@@ -3,7 +3,9 @@ import { api, createApp, createGroup, createUser } from "../helpers/api";
 import { settle } from "../helpers/seed";
 
 async function addAttributes(appId: string, properties: Record<string, unknown>) {
-  return api("POST", `/api/v1/meta/schemas/apps/${appId}/default`, { definitions: { custom: { id: "#custom", type: "object", properties } } });
+  return api("POST", `/api/v1/meta/schemas/apps/${appId}/default`, {
+    definitions: { custom: { id: "#custom", type: "object", properties } },
+  });
 }
 
 async function mappingOf(appId: string) {
@@ -72,7 +74,10 @@ describe("profile mappings", () => {
     const app = await createApp();
     const mapping = await mappingOf(app.id);
     expect(mapping.id).toMatch(/^prm/);
-    expect(mapping).toMatchObject({ source: { id: "oty00000000000000000", name: "user", type: "user" }, target: { id: app.id, type: "appuser" } });
+    expect(mapping).toMatchObject({
+      source: { id: "oty00000000000000000", name: "user", type: "user" },
+      target: { id: app.id, type: "appuser" },
+    });
     expect(mapping.properties).toBeUndefined();
     const one = await api("GET", `/api/v1/mappings/${mapping.id}`);
     expect(one.body.properties).toEqual({});

@@ -23,11 +23,19 @@ describe("Group Push (seed 001)", () => {
 
     const created = await api("POST", mappings(app.id), { sourceGroupId: push.id, targetGroupName: push.profile.name, status: "ACTIVE" });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ sourceGroupId: push.id, status: "ACTIVE", _links: { sourceGroup: { href: expect.stringContaining(push.id) } } });
-    const group = await eventually(async () => {
-      const g = await downstreamGroup(scim, push.profile.name);
-      return g?.members?.length === 2 ? g : undefined;
-    }, 15_000, "pushed group with 2 members");
+    expect(created.body).toMatchObject({
+      sourceGroupId: push.id,
+      status: "ACTIVE",
+      _links: { sourceGroup: { href: expect.stringContaining(push.id) } },
+    });
+    const group = await eventually(
+      async () => {
+        const g = await downstreamGroup(scim, push.profile.name);
+        return g?.members?.length === 2 ? g : undefined;
+      },
+      15_000,
+      "pushed group with 2 members",
+    );
     const externalIds = (await scim.state()).users.map((u: { id: string }) => u.id).sort();
     expect(group.members.map((m: { value: string }) => m.value).sort()).toEqual(externalIds);
     const read = await eventually(async () => {
@@ -59,7 +67,11 @@ describe("Group Push (seed 001)", () => {
     expect(assign.status).toBe(400);
     expect(assign.body.errorCode).toBe("E0000027");
 
-    const both = await api("POST", mappings(app.id), { sourceGroupId: (await createGroup()).id, targetGroupId: "abc", targetGroupName: "x" });
+    const both = await api("POST", mappings(app.id), {
+      sourceGroupId: (await createGroup()).id,
+      targetGroupId: "abc",
+      targetGroupName: "x",
+    });
     expect(both.status).toBe(400);
   });
 
@@ -81,8 +93,16 @@ describe("Group Push (seed 001)", () => {
     const state = await scim.state();
     const group = state.groups.find((g: { displayName: string }) => g.displayName === pushGroup.profile.name);
     expect(group.members ?? []).toEqual([]);
-    const leave = state.requests.findIndex((r: any) => r.method === "PATCH" && r.path === `/Groups/${group.id}` && JSON.stringify(r.body).includes(provisioned.externalId) && JSON.stringify(r.body).includes("remove"));
-    const deactivate = state.requests.findIndex((r: any) => r.method === "PATCH" && r.path === `/Users/${provisioned.externalId}` && JSON.stringify(r.body).includes("active"));
+    const leave = state.requests.findIndex(
+      (r: any) =>
+        r.method === "PATCH" &&
+        r.path === `/Groups/${group.id}` &&
+        JSON.stringify(r.body).includes(provisioned.externalId) &&
+        JSON.stringify(r.body).includes("remove"),
+    );
+    const deactivate = state.requests.findIndex(
+      (r: any) => r.method === "PATCH" && r.path === `/Users/${provisioned.externalId}` && JSON.stringify(r.body).includes("active"),
+    );
     expect(leave).toBeGreaterThan(-1);
     expect(deactivate).toBeGreaterThan(leave);
   });

@@ -4,19 +4,36 @@ import { describe, expect, it } from "vitest";
 import { api, createApp, createUser } from "../helpers/api";
 import { eventually, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
 
-const RULES = { exactMatchCriteria: "EMAIL", allowPartialMatch: false, autoConfirmExactMatch: true, autoConfirmPartialMatch: false, autoConfirmNewUsers: true, autoActivateNewUsers: false };
+const RULES = {
+  exactMatchCriteria: "EMAIL",
+  allowPartialMatch: false,
+  autoConfirmExactMatch: true,
+  autoConfirmPartialMatch: false,
+  autoConfirmNewUsers: true,
+  autoActivateNewUsers: false,
+};
 
 async function importingApp(extra: Record<string, unknown> = {}, appOverrides: Record<string, unknown> = {}) {
   const scim = scimTenant();
   const app = await createApp(appOverrides);
-  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
-  const feature = await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, { importRules: { userCreateAndMatch: RULES }, ...extra });
+  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
+    baseUrl: scim.baseUrl,
+    profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
+  });
+  const feature = await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, {
+    importRules: { userCreateAndMatch: RULES },
+    ...extra,
+  });
   expect(feature.status, JSON.stringify(feature.body)).toBe(200);
   return { app, scim };
 }
 
 async function scimCall(scim: ScimTenant, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${scim.baseUrl}${path}`, { method, headers: { "Content-Type": "application/scim+json", Authorization: `Bearer ${SCIM_TOKEN}` }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${scim.baseUrl}${path}`, {
+    method,
+    headers: { "Content-Type": "application/scim+json", Authorization: `Bearer ${SCIM_TOKEN}` },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   return res.status === 204 ? undefined : res.json();
 }
 
@@ -31,15 +48,22 @@ async function downstreamUser(scim: ScimTenant, userName: string, givenName: str
 }
 
 const setActive = (scim: ScimTenant, id: string, active: boolean) =>
-  scimCall(scim, "PATCH", `/Users/${id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: active }] });
+  scimCall(scim, "PATCH", `/Users/${id}`, {
+    schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    Operations: [{ op: "replace", path: "active", value: active }],
+  });
 
 async function runImport(appId: string) {
   const started = await api("POST", `/api/v1/apps/${appId}/imports`, {});
   expect(started.status, JSON.stringify(started.body)).toBe(202);
-  return eventually(async () => {
-    const s = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
-    return s.status !== "RUNNING" ? s : undefined;
-  }, 30_000, "import");
+  return eventually(
+    async () => {
+      const s = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
+      return s.status !== "RUNNING" ? s : undefined;
+    },
+    30_000,
+    "import",
+  );
 }
 
 const sourcing = (onDeactivated: string) => ({
@@ -66,7 +90,10 @@ describe("profile sourcing", () => {
     expect((await api("GET", `/api/v1/users/${userId}`)).body.status).toBe("ACTIVE");
     expect((await api("GET", `/api/v1/apps/${app.id}/users/${userId}`)).body.externalId).toBe(ada.id);
 
-    await scimCall(scim, "PATCH", `/Users/${ada.id}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "name.familyName", value: "Byron" }] });
+    await scimCall(scim, "PATCH", `/Users/${ada.id}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "replace", path: "name.familyName", value: "Byron" }],
+    });
     const fourth = await runImport(app.id);
     expect(fourth.counters.updated).toBe(1);
     expect((await api("GET", `/api/v1/users/${userId}`)).body.profile.lastName).toBe("Byron");
@@ -107,12 +134,19 @@ describe("import inline hook", () => {
       name: "Import transform",
       type: "com.okta.import.transform",
       version: "1.0.0",
-      channel: { type: "HTTP", version: "1.0.0", config: { uri: scim.hookUrl, method: "POST", authScheme: { type: "HEADER", key: "Authorization", value: "hook-secret" } } },
+      channel: {
+        type: "HTTP",
+        version: "1.0.0",
+        config: { uri: scim.hookUrl, method: "POST", authScheme: { type: "HEADER", key: "Authorization", value: "hook-secret" } },
+      },
     });
     expect(hook.status, JSON.stringify(hook.body)).toBe(200);
     expect(JSON.stringify(hook.body)).not.toContain("hook-secret");
     const app = await createApp({ settings: { app: { url: "https://example.com/" }, inlineHookId: hook.body.id } });
-    await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
+    await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
+      baseUrl: scim.baseUrl,
+      profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
+    });
     await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, { importRules: { userCreateAndMatch: RULES } });
     return app;
   }
@@ -123,18 +157,25 @@ describe("import inline hook", () => {
     const target = await createUser();
     await downstreamUser(scim, `hooked.${stamp}@example.com`, "Hook", "Ed", `hooked.${stamp}@example.com`);
     await downstreamUser(scim, `linkme.${stamp}@example.com`, "Link", "Me", `linkme.${stamp}@example.com`);
-    await scim.hook({ mode: "commands", forUserName: `hooked.${stamp}@example.com`, commands: [
-      { type: "com.okta.appUser.profile.update", value: { department: "R&D" } },
-      { type: "com.okta.user.profile.update", value: { firstName: "Hooked" } },
-      { type: "com.okta.action.update", value: { result: "CREATE_USER" } },
-    ] });
+    await scim.hook({
+      mode: "commands",
+      forUserName: `hooked.${stamp}@example.com`,
+      commands: [
+        { type: "com.okta.appUser.profile.update", value: { department: "R&D" } },
+        { type: "com.okta.user.profile.update", value: { firstName: "Hooked" } },
+        { type: "com.okta.action.update", value: { result: "CREATE_USER" } },
+      ],
+    });
     const app = await hookedApp(scim);
     const first = await runImport(app.id);
     expect(first.counters.new).toBe(2);
     const state = await scim.state();
     expect(state.hookRequests).toHaveLength(2);
     expect(state.hookRequests[0].headers.authorization).toBe("hook-secret");
-    expect(state.hookRequests[0].body).toMatchObject({ eventType: "com.okta.import.transform", data: { action: { result: "CREATE_USER" }, context: { application: { id: app.id } } } });
+    expect(state.hookRequests[0].body).toMatchObject({
+      eventType: "com.okta.import.transform",
+      data: { action: { result: "CREATE_USER" }, context: { application: { id: app.id } } },
+    });
     const items = (await api("GET", `/api/v1/apps/${app.id}/imports/${first.id}/items?result=NEW`)).body;
     const hooked = items.find((i: { userName: string }) => i.userName.startsWith("hooked."));
     expect(hooked.profile.department).toBe("R&D");
@@ -143,7 +184,13 @@ describe("import inline hook", () => {
     // A second app whose hook links the imported user to a chosen Okta user.
     const scim2 = scimTenant();
     await downstreamUser(scim2, `other.${stamp}@example.com`, "Oth", "Er", `other.${stamp}@example.com`);
-    await scim2.hook({ mode: "commands", commands: [{ type: "com.okta.action.update", value: { result: "LINK_USER" } }, { type: "com.okta.user.update", value: { id: target.id } }] });
+    await scim2.hook({
+      mode: "commands",
+      commands: [
+        { type: "com.okta.action.update", value: { result: "LINK_USER" } },
+        { type: "com.okta.user.update", value: { id: target.id } },
+      ],
+    });
     const app2 = await hookedApp(scim2);
     const linked = await runImport(app2.id);
     expect(linked.counters).toMatchObject({ exact: 1, new: 0 });
@@ -170,9 +217,15 @@ describe("system log and durability", () => {
     await downstreamUser(scim, `log.${crypto.randomUUID().slice(0, 6)}@example.com`, "Lo", "G", "log@example.com");
     const since = new Date(Date.now() - 1000).toISOString();
     const session = await runImport(app.id);
-    const logs = async (type: string) => (await api("GET", `/api/v1/logs?since=${since}&filter=${encodeURIComponent(`eventType eq "${type}"`)}`)).body;
+    const logs = async (type: string) =>
+      (await api("GET", `/api/v1/logs?since=${since}&filter=${encodeURIComponent(`eventType eq "${type}"`)}`)).body;
     const start = (await logs("system.import.start")).find((e: any) => e.debugContext.debugData.sessionId === session.id);
-    expect(start).toMatchObject({ eventType: "system.import.start", severity: "INFO", outcome: { result: "SUCCESS" }, target: [{ id: app.id, type: "AppInstance" }, { type: "ImportSession" }] });
+    expect(start).toMatchObject({
+      eventType: "system.import.start",
+      severity: "INFO",
+      outcome: { result: "SUCCESS" },
+      target: [{ id: app.id, type: "AppInstance" }, { type: "ImportSession" }],
+    });
     expect(start.uuid).toMatch(/^[0-9a-f-]{36}$/);
     expect((await logs("system.import.complete")).some((e: any) => e.debugContext.debugData.sessionId === session.id)).toBe(true);
     expect((await logs("application.user_membership.add")).some((e: any) => e.target[0].id === app.id)).toBe(true);
@@ -182,18 +235,31 @@ describe("system log and durability", () => {
   it("resumes after the coordinator is evicted mid-import and reaches the same final state", async () => {
     const { app, scim } = await importingApp();
     const stamp = crypto.randomUUID().slice(0, 6);
-    for (let i = 0; i < 250; i++) await downstreamUser(scim, `ev${i}.${stamp}@example.com`, "Ev", `${i}-${stamp}`, `ev${i}.${stamp}@example.com`);
+    for (let i = 0; i < 250; i++)
+      await downstreamUser(scim, `ev${i}.${stamp}@example.com`, "Ev", `${i}-${stamp}`, `ev${i}.${stamp}@example.com`);
     await scim.fault({ method: "GET", path: "startIndex=101", kind: "delay", delayMs: 300, times: 1 });
     const started = await api("POST", `/api/v1/apps/${app.id}/imports`, {});
-    await eventually(async () => (await api("GET", `/api/v1/apps/${app.id}/imports/${started.body.id}`)).body.counters.fetched >= 100, 15_000, "first page");
+    await eventually(
+      async () => (await api("GET", `/api/v1/apps/${app.id}/imports/${started.body.id}`)).body.counters.fetched >= 100,
+      15_000,
+      "first page",
+    );
     await evictDurableObject(env.APP_COORDINATOR.getByName(app.id));
     await api("POST", `/api/v1/apps/${app.id}/users`, { id: (await createUser()).id }); // wakes the object again
-    const session = await eventually(async () => {
-      const s = (await api("GET", `/api/v1/apps/${app.id}/imports/${started.body.id}`)).body;
-      return s.status === "COMPLETED" ? s : undefined;
-    }, 40_000, "import after eviction");
+    const session = await eventually(
+      async () => {
+        const s = (await api("GET", `/api/v1/apps/${app.id}/imports/${started.body.id}`)).body;
+        return s.status === "COMPLETED" ? s : undefined;
+      },
+      40_000,
+      "import after eviction",
+    );
     expect(session.counters).toMatchObject({ fetched: 250, new: 250, applied: 250 });
-    const linked = await env.DB.prepare("SELECT count(DISTINCT external_id) AS n FROM app_users WHERE app_id = ? AND external_id IS NOT NULL").bind(app.id).first<{ n: number }>();
+    const linked = await env.DB.prepare(
+      "SELECT count(DISTINCT external_id) AS n FROM app_users WHERE app_id = ? AND external_id IS NOT NULL",
+    )
+      .bind(app.id)
+      .first<{ n: number }>();
     expect(linked!.n).toBe(250);
   }, 90_000);
 });

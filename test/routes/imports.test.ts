@@ -17,13 +17,19 @@ const RULES = {
 async function importingApp(rules: Record<string, unknown> = RULES) {
   const scim = scimTenant();
   const app = await createApp();
-  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
+  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
+    baseUrl: scim.baseUrl,
+    profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
+  });
   const feature = await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, { importRules: { userCreateAndMatch: rules } });
   expect(feature.status).toBe(200);
   return { app, scim };
 }
 
-async function downstreamUser(scim: ScimTenant, user: { userName: string; givenName?: string; familyName?: string; email?: string; active?: boolean }) {
+async function downstreamUser(
+  scim: ScimTenant,
+  user: { userName: string; givenName?: string; familyName?: string; email?: string; active?: boolean },
+) {
   const res = await fetch(`${scim.baseUrl}/Users`, {
     method: "POST",
     headers: { "Content-Type": "application/scim+json", Authorization: `Bearer ${SCIM_TOKEN}` },
@@ -41,10 +47,14 @@ async function downstreamUser(scim: ScimTenant, user: { userName: string; givenN
 async function runImport(appId: string, body: Record<string, unknown> = {}, until = (s: any) => s.status !== "RUNNING") {
   const started = await api("POST", `/api/v1/apps/${appId}/imports`, body);
   expect(started.status, JSON.stringify(started.body)).toBe(202);
-  return eventually(async () => {
-    const session = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
-    return until(session) ? session : undefined;
-  }, 20_000, "import session");
+  return eventually(
+    async () => {
+      const session = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
+      return until(session) ? session : undefined;
+    },
+    20_000,
+    "import session",
+  );
 }
 
 const items = async (appId: string, sessionId: string, result?: string) =>
@@ -60,7 +70,9 @@ describe("import settings", () => {
   it("serves INBOUND_PROVISIONING with Okta's shape, partial updates and the userNameFormat alias", async () => {
     const { app } = await importingApp();
     const res = await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, {
-      importSettings: { username: { userNameFormat: "CUSTOM", userNameExpression: 'String.substringBefore(user.userName, "@") + "@corp.example"' } },
+      importSettings: {
+        username: { userNameFormat: "CUSTOM", userNameExpression: 'String.substringBefore(user.userName, "@") + "@corp.example"' },
+      },
     });
     expect(res.body).toMatchObject({
       name: "INBOUND_PROVISIONING",
@@ -91,10 +103,31 @@ describe("running imports", () => {
     const exactUser = await createUser({ profile: { email: `exact.${stamp}@example.com`, login: `exact.${stamp}@example.com` } });
     const partialUser = await createUser({ profile: { firstName: "Parti", lastName: `Al${stamp}` } });
     await downstreamUser(scim, { userName: `e${stamp}`, email: `exact.${stamp}@example.com`, givenName: "E", familyName: "X" });
-    await downstreamUser(scim, { userName: `p${stamp}`, email: `other.${stamp}@example.com`, givenName: "Parti", familyName: `Al${stamp}` });
-    await downstreamUser(scim, { userName: `new.${stamp}@example.com`, email: `new.${stamp}@example.com`, givenName: "Nu", familyName: "User" });
-    await downstreamUser(scim, { userName: `gone.${stamp}@example.com`, email: `gone.${stamp}@example.com`, givenName: "In", familyName: "Active", active: false });
-    await downstreamUser(scim, { userName: `case.${stamp}@example.com`, email: `EXACT.${stamp}@example.com`, givenName: "Ca", familyName: "Se" });
+    await downstreamUser(scim, {
+      userName: `p${stamp}`,
+      email: `other.${stamp}@example.com`,
+      givenName: "Parti",
+      familyName: `Al${stamp}`,
+    });
+    await downstreamUser(scim, {
+      userName: `new.${stamp}@example.com`,
+      email: `new.${stamp}@example.com`,
+      givenName: "Nu",
+      familyName: "User",
+    });
+    await downstreamUser(scim, {
+      userName: `gone.${stamp}@example.com`,
+      email: `gone.${stamp}@example.com`,
+      givenName: "In",
+      familyName: "Active",
+      active: false,
+    });
+    await downstreamUser(scim, {
+      userName: `case.${stamp}@example.com`,
+      email: `EXACT.${stamp}@example.com`,
+      givenName: "Ca",
+      familyName: "Se",
+    });
 
     const session = await runImport(app.id);
     expect(session.status).toBe("AWAITING_CONFIRMATION"); // the partial match waits for an admin
@@ -147,7 +180,11 @@ describe("running imports", () => {
     const { app, scim } = await importingApp({ ...RULES, exactMatchCriteria: "USERNAME", autoConfirmNewUsers: false });
     const user = await createUser();
     await downstreamUser(scim, { userName: user.profile.login, givenName: "A", familyName: "B" });
-    await downstreamUser(scim, { userName: `fresh.${crypto.randomUUID().slice(0, 6)}@example.com`, givenName: "Fresh", familyName: "User" });
+    await downstreamUser(scim, {
+      userName: `fresh.${crypto.randomUUID().slice(0, 6)}@example.com`,
+      givenName: "Fresh",
+      familyName: "User",
+    });
     const session = await runImport(app.id);
     expect(session.counters).toMatchObject({ exact: 1, new: 1, pending: 1 });
     await api("POST", `/api/v1/apps/${app.id}/imports/${session.id}/confirm`, { all: true, activate: true });
@@ -162,7 +199,13 @@ describe("running imports", () => {
   it("changes nothing on a dry run, and nothing on an unchanged re-run", async () => {
     const { app, scim } = await importingApp();
     const stamp = crypto.randomUUID().slice(0, 6);
-    for (let i = 0; i < 3; i++) await downstreamUser(scim, { userName: `d${i}.${stamp}@example.com`, email: `d${i}.${stamp}@example.com`, givenName: "D", familyName: `${i}-${stamp}` });
+    for (let i = 0; i < 3; i++)
+      await downstreamUser(scim, {
+        userName: `d${i}.${stamp}@example.com`,
+        email: `d${i}.${stamp}@example.com`,
+        givenName: "D",
+        familyName: `${i}-${stamp}`,
+      });
     const dry = await runImport(app.id, { dryRun: true });
     expect(dry).toMatchObject({ status: "COMPLETED", dryRun: true, counters: { new: 3, applied: 0 } });
     expect((await api("GET", `/api/v1/apps/${app.id}/users`)).body).toEqual([]);
@@ -170,7 +213,13 @@ describe("running imports", () => {
     const first = await runImport(app.id);
     expect(first).toMatchObject({ status: "COMPLETED", counters: { new: 3, applied: 3 } });
     const snapshot = async () =>
-      JSON.stringify((await env.DB.prepare("SELECT user_id, last_updated, status, external_id FROM app_users WHERE app_id = ? ORDER BY user_id").bind(app.id).all()).results);
+      JSON.stringify(
+        (
+          await env.DB.prepare("SELECT user_id, last_updated, status, external_id FROM app_users WHERE app_id = ? ORDER BY user_id")
+            .bind(app.id)
+            .all()
+        ).results,
+      );
     const before = await snapshot();
     const usersBefore = await env.DB.prepare("SELECT count(*) AS n, max(last_updated) AS t FROM users").first();
     const requestsBefore = (await scim.state()).requests.length;
@@ -185,10 +234,19 @@ describe("running imports", () => {
   it("pages through the downstream with startIndex/count and fails the session on a failed page", async () => {
     const { app, scim } = await importingApp();
     const stamp = crypto.randomUUID().slice(0, 6);
-    for (let i = 0; i < 130; i++) await downstreamUser(scim, { userName: `pg${i}.${stamp}@example.com`, email: `pg${i}.${stamp}@example.com`, givenName: "P", familyName: `${i}-${stamp}` });
+    for (let i = 0; i < 130; i++)
+      await downstreamUser(scim, {
+        userName: `pg${i}.${stamp}@example.com`,
+        email: `pg${i}.${stamp}@example.com`,
+        givenName: "P",
+        familyName: `${i}-${stamp}`,
+      });
     const session = await runImport(app.id, { dryRun: true });
-    expect(session.counters.fetched).toBe(130);
-    const pages = (await scim.state()).requests.filter((r) => r.method === "GET" && r.path.startsWith("/Users?startIndex")).map((r) => r.path);
+    expect(session.counters).toMatchObject({ fetched: 130, downstreamTotal: 130 });
+    expect(session.progress).toMatchObject({ phase: "DONE", etaSeconds: 0 });
+    const pages = (await scim.state()).requests
+      .filter((r) => r.method === "GET" && r.path.startsWith("/Users?startIndex"))
+      .map((r) => r.path);
     expect(pages).toEqual(["/Users?startIndex=1&count=100", "/Users?startIndex=101&count=100"]);
 
     await scim.fault({ method: "GET", path: "startIndex=101", kind: "500", times: 1 });
@@ -205,7 +263,16 @@ describe("import safeguards", () => {
     const stamp = crypto.randomUUID().slice(0, 6);
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      ids.push((await downstreamUser(scim, { userName: `s${i}.${stamp}@example.com`, email: `s${i}.${stamp}@example.com`, givenName: "S", familyName: `${i}-${stamp}` })).id);
+      ids.push(
+        (
+          await downstreamUser(scim, {
+            userName: `s${i}.${stamp}@example.com`,
+            email: `s${i}.${stamp}@example.com`,
+            givenName: "S",
+            familyName: `${i}-${stamp}`,
+          })
+        ).id,
+      );
     }
     const first = await runImport(app.id);
     expect(first.counters.applied, JSON.stringify(first)).toBe(count);
@@ -213,14 +280,19 @@ describe("import safeguards", () => {
   }
 
   async function removeDownstream(scim: ScimTenant, ids: string[]) {
-    for (const id of ids) await fetch(`${scim.baseUrl}/Users/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${SCIM_TOKEN}` } });
+    for (const id of ids)
+      await fetch(`${scim.baseUrl}/Users/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${SCIM_TOKEN}` } });
   }
 
   it("pauses an app-level breach before applying anything; resume applies it", async () => {
     const { app, scim, ids } = await appWithLinkedUsers(105);
     await removeDownstream(scim, ids.slice(0, 30)); // 30 of 105 > 20%
     const paused = await runImport(app.id);
-    expect(paused).toMatchObject({ status: "PAUSED_SAFEGUARD", counters: { toUnassign: 30, applied: 0 }, safeguard: { level: "APP", removals: 30, limit: 21 } });
+    expect(paused).toMatchObject({
+      status: "PAUSED_SAFEGUARD",
+      counters: { toUnassign: 30, applied: 0 },
+      safeguard: { level: "APP", removals: 30, limit: 21 },
+    });
     expect((await api("GET", `/api/v1/apps/${app.id}/users?limit=500`)).body).toHaveLength(105);
     const roadblock = await api("GET", "/api/v1/import-roadblock");
     expect(roadblock.body).toMatchObject({ sessionId: paused.id, appId: app.id, level: "APP", importsPaused: true });
@@ -232,10 +304,18 @@ describe("import safeguards", () => {
 
     const resumed = await api("POST", "/api/v1/import-roadblock/resume");
     expect(resumed.status).toBe(200);
-    await eventually(async () => (await api("GET", `/api/v1/apps/${app.id}/imports/${paused.id}`)).body.status === "COMPLETED", 20_000, "resumed import");
+    await eventually(
+      async () => (await api("GET", `/api/v1/apps/${app.id}/imports/${paused.id}`)).body.status === "COMPLETED",
+      20_000,
+      "resumed import",
+    );
     expect((await api("GET", `/api/v1/apps/${app.id}/users?limit=500`)).body).toHaveLength(75);
     expect((await api("GET", "/api/v1/import-roadblock")).status).toBe(404);
-    await eventually(async () => (await api("GET", `/api/v1/apps/${other.id}/imports/${waiting.body.id}`)).body.status === "COMPLETED", 20_000, "waiting import");
+    await eventually(
+      async () => (await api("GET", `/api/v1/apps/${other.id}/imports/${waiting.body.id}`)).body.status === "COMPLETED",
+      20_000,
+      "waiting import",
+    );
   }, 120_000);
 
   it("pauses an org-level breach; cancel keeps every assignment and lifts the roadblock", async () => {
@@ -262,7 +342,12 @@ describe("import safeguards", () => {
 describe("scheduled imports", () => {
   it("starts a due import from the Cron Trigger, in the schedule's timezone, and not twice", async () => {
     const { app, scim } = await importingApp();
-    await downstreamUser(scim, { userName: `cron.${crypto.randomUUID().slice(0, 6)}@example.com`, givenName: "C", familyName: "Ron", email: "cron@example.com" });
+    await downstreamUser(scim, {
+      userName: `cron.${crypto.randomUUID().slice(0, 6)}@example.com`,
+      givenName: "C",
+      familyName: "Ron",
+      email: "cron@example.com",
+    });
     await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, {
       importSettings: { schedule: { status: "ENABLED", fullImport: { expression: "0 * * * *", timezone: "America/New_York" } } },
     });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { api, createApp, createGroup, createUser } from "../helpers/api";
 import { ALL_ON, appUserWhen, eventually, provisionedApp, SCIM_TOKEN, scimTenant } from "../helpers/scim";
 
-const tasksOf = async (appId: string, status?: string) => (await api("GET", `/api/v1/apps/${appId}/provisioning/tasks${status ? `?status=${status}` : ""}`)).body;
+const tasksOf = async (appId: string, status?: string) =>
+  (await api("GET", `/api/v1/apps/${appId}/provisioning/tasks${status ? `?status=${status}` : ""}`)).body;
 
 describe("Provision Users and provision on demand", () => {
   it("lists assignments made before provisioning as unprovisioned and provisions them on request", async () => {
@@ -10,7 +11,10 @@ describe("Provision Users and provision on demand", () => {
     const app = await createApp();
     const users = [await createUser(), await createUser(), await createUser()];
     for (const user of users) await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
-    await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
+    await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
+      baseUrl: scim.baseUrl,
+      profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
+    });
     await api("PUT", `/api/v1/apps/${app.id}/features/USER_PROVISIONING`, ALL_ON);
 
     const unprovisioned = await api("GET", `/api/v1/apps/${app.id}/provisioning/unprovisioned-users`);
@@ -29,7 +33,11 @@ describe("Provision Users and provision on demand", () => {
     await scim.fault({ method: "POST", path: "^/Users$", kind: "500", times: 1 });
     const user = await createUser();
     await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
-    const failedOnce = await eventually(async () => (await tasksOf(app.id)).find((t: { attempts: number }) => t.attempts === 1), 10_000, "first failure");
+    const failedOnce = await eventually(
+      async () => (await tasksOf(app.id)).find((t: { attempts: number }) => t.attempts === 1),
+      10_000,
+      "first failure",
+    );
     expect(failedOnce).toMatchObject({ type: "USER_SYNC", userId: user.id, status: "PENDING", lastStatus: 500 });
 
     const report = await api("POST", `/api/v1/apps/${app.id}/provisioning/users/${user.id}/sync`);
@@ -87,7 +95,10 @@ describe("retries, failures and duplicates", () => {
     const scim = scimTenant();
     const { app } = await provisionedApp();
     // Point the connection at a tenant with a wrong token: every call is 401.
-    await api("POST", `/api/v1/apps/${app.id}/connections/default`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: "revoked" } });
+    await api("POST", `/api/v1/apps/${app.id}/connections/default`, {
+      baseUrl: scim.baseUrl,
+      profile: { authScheme: "TOKEN", token: "revoked" },
+    });
     const user = await createUser();
     await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
     const failed = await eventually(async () => (await tasksOf(app.id, "FAILED"))[0], 10_000, "failed task");
@@ -95,7 +106,10 @@ describe("retries, failures and duplicates", () => {
     expect(failed.lastError).toContain("401");
     expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body).toMatchObject({ status: "STAGED", syncState: "ERROR" });
 
-    await api("POST", `/api/v1/apps/${app.id}/connections/default`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
+    await api("POST", `/api/v1/apps/${app.id}/connections/default`, {
+      baseUrl: scim.baseUrl,
+      profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
+    });
     const retried = await api("POST", `/api/v1/apps/${app.id}/provisioning/tasks/${failed.id}/retry`);
     expect(retried.body.status).toBe("PENDING");
     await appUserWhen(app.id, user.id, (u) => u.status === "PROVISIONED" && u.syncState === "SYNCHRONIZED");

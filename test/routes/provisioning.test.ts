@@ -19,7 +19,10 @@ describe("connection and settings", () => {
     expect(ok.body).toMatchObject({ status: "SUCCESS", errorSummary: null });
     expect(ok.body.checks.map((c: { name: string }) => c.name)).toEqual(["ServiceProviderConfig", "ListUsers"]);
 
-    await api("POST", `/api/v1/apps/${app.id}/connections/default`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: "wrong" } });
+    await api("POST", `/api/v1/apps/${app.id}/connections/default`, {
+      baseUrl: scim.baseUrl,
+      profile: { authScheme: "TOKEN", token: "wrong" },
+    });
     const bad = await api("POST", `/api/v1/apps/${app.id}/connections/default/test`);
     expect(bad.body.status).toBe("FAILURE");
     expect(bad.body.errorSummary).toContain("401");
@@ -41,7 +44,10 @@ describe("connection and settings", () => {
     expect((await api("POST", `/api/v1/apps/${app.id}/connections/default/test`)).body.status).toBe("SUCCESS");
 
     for (const baseUrl of ["ftp://example.com/scim", "not a url", "http://user:pw@127.0.0.1/scim", "http://scim.example.com/v2"]) {
-      const res = await api("POST", `/api/v1/apps/${app.id}/connections/default`, { baseUrl, profile: { authScheme: "TOKEN", token: "t" } });
+      const res = await api("POST", `/api/v1/apps/${app.id}/connections/default`, {
+        baseUrl,
+        profile: { authScheme: "TOKEN", token: "t" },
+      });
       expect(res.status, baseUrl).toBe(400);
     }
   });
@@ -50,7 +56,10 @@ describe("connection and settings", () => {
     const app = await createApp();
     const before = await api("GET", `/api/v1/apps/${app.id}/features`);
     expect(before.status).toBe(400);
-    expect(before.body).toMatchObject({ errorCode: "E0000001", errorCauses: [{ errorSummary: "Provisioning is not enabled for the app instance." }] });
+    expect(before.body).toMatchObject({
+      errorCode: "E0000001",
+      errorCauses: [{ errorSummary: "Provisioning is not enabled for the app instance." }],
+    });
 
     const { app: connected } = await provisionedApp({ create: { lifecycleCreate: { status: "ENABLED" } } });
     const features = await api("GET", `/api/v1/apps/${connected.id}/features`);
@@ -68,7 +77,13 @@ describe("connection and settings", () => {
     expect(partial.body.capabilities.create.lifecycleCreate.status).toBe("ENABLED");
     expect(partial.body.capabilities.update.password).toEqual({ status: "ENABLED", seed: "OKTA", change: "CHANGE" });
     const appJson = (await api("GET", `/api/v1/apps/${connected.id}`)).body;
-    expect(appJson.features).toEqual(["PUSH_NEW_USERS", "REACTIVATE_USERS", "PUSH_PASSWORD_UPDATES", "EXCLUDE_USERNAME_UPDATE_ON_PROFILE_PUSH", "GROUP_PUSH"]);
+    expect(appJson.features).toEqual([
+      "PUSH_NEW_USERS",
+      "REACTIVATE_USERS",
+      "PUSH_PASSWORD_UPDATES",
+      "EXCLUDE_USERNAME_UPDATE_ON_PROFILE_PUSH",
+      "GROUP_PUSH",
+    ]);
     expect((await api("GET", `/api/v1/apps/${connected.id}/features/INBOUND_THING`)).status).toBe(404);
   });
 });
@@ -87,7 +102,12 @@ describe("To App: create, link, update, deactivate, reactivate", () => {
     const state = await scim.state();
     expect(state.users).toHaveLength(1);
     const downstream = state.users[0];
-    expect(downstream).toMatchObject({ id: provisioned.externalId, userName: user.profile.login, active: true, name: { givenName: "Taylor", familyName: "Smith" } });
+    expect(downstream).toMatchObject({
+      id: provisioned.externalId,
+      userName: user.profile.login,
+      active: true,
+      name: { givenName: "Taylor", familyName: "Smith" },
+    });
     expect(downstream.emails[0].value).toBe(user.profile.email);
     const [password] = state.passwords[downstream.id];
     expect(password).toMatch(/^[A-Za-z0-9]{16}$/);
@@ -170,14 +190,21 @@ describe("To App: create, link, update, deactivate, reactivate", () => {
   });
 
   it("syncs an Okta password change when seed is OKTA and change is CHANGE, and drops it once delivered", async () => {
-    const { app, scim } = await provisionedApp({ ...ALL_ON, update: { ...ALL_ON.update, password: { status: "ENABLED", seed: "OKTA", change: "CHANGE" } } });
+    const { app, scim } = await provisionedApp({
+      ...ALL_ON,
+      update: { ...ALL_ON.update, password: { status: "ENABLED", seed: "OKTA", change: "CHANGE" } },
+    });
     const user = await createUser();
     await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
     const provisioned = await appUserWhen(app.id, user.id, (u) => u.status === "PROVISIONED");
     expect((await scim.state()).passwords[provisioned.externalId]).toBeUndefined(); // seed OKTA: no random password
 
     await api("POST", `/api/v1/users/${user.id}`, { credentials: { password: { value: "Brand-New-Passw0rd" } } });
-    await eventually(async () => (await scim.state()).passwords[provisioned.externalId]?.includes("Brand-New-Passw0rd"), 15_000, "password");
+    await eventually(
+      async () => (await scim.state()).passwords[provisioned.externalId]?.includes("Brand-New-Passw0rd"),
+      15_000,
+      "password",
+    );
     await eventually(async () => (await api("GET", `/api/v1/apps/${app.id}/provisioning/tasks`)).body.length === 0, 15_000, "task dropped");
   });
 });

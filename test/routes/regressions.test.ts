@@ -4,12 +4,22 @@ import { eventually, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/
 
 // Regression tests for defects a code review found.
 
-const RULES = { exactMatchCriteria: "EMAIL", allowPartialMatch: false, autoConfirmExactMatch: true, autoConfirmPartialMatch: false, autoConfirmNewUsers: true, autoActivateNewUsers: false };
+const RULES = {
+  exactMatchCriteria: "EMAIL",
+  allowPartialMatch: false,
+  autoConfirmExactMatch: true,
+  autoConfirmPartialMatch: false,
+  autoConfirmNewUsers: true,
+  autoActivateNewUsers: false,
+};
 
 async function importingApp() {
   const scim = scimTenant();
   const app = await createApp();
-  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
+  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
+    baseUrl: scim.baseUrl,
+    profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
+  });
   await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, { importRules: { userCreateAndMatch: RULES } });
   return { app, scim };
 }
@@ -18,7 +28,13 @@ async function downstreamUser(scim: ScimTenant, userName: string, email: string,
   const res = await fetch(`${scim.baseUrl}/Users`, {
     method: "POST",
     headers: { "Content-Type": "application/scim+json", Authorization: `Bearer ${SCIM_TOKEN}` },
-    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName, active: true, name: { givenName: "Re", familyName }, emails: [{ value: email, primary: true }] }),
+    body: JSON.stringify({
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+      userName,
+      active: true,
+      name: { givenName: "Re", familyName },
+      emails: [{ value: email, primary: true }],
+    }),
   });
   return (await res.json()) as { id: string };
 }
@@ -26,10 +42,14 @@ async function downstreamUser(scim: ScimTenant, userName: string, email: string,
 async function runImport(appId: string) {
   const started = await api("POST", `/api/v1/apps/${appId}/imports`, {});
   expect(started.status, JSON.stringify(started.body)).toBe(202);
-  return eventually(async () => {
-    const s = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
-    return s.status !== "RUNNING" ? s : undefined;
-  }, 20_000, "import");
+  return eventually(
+    async () => {
+      const s = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
+      return s.status !== "RUNNING" ? s : undefined;
+    },
+    20_000,
+    "import",
+  );
 }
 
 describe("import robustness", () => {
@@ -63,7 +83,8 @@ describe("import robustness", () => {
         const { app, scim } = await importingApp();
         const stamp = crypto.randomUUID().slice(0, 6);
         const ids = [];
-        for (let i = 0; i < 60; i++) ids.push((await downstreamUser(scim, `q${i}.${stamp}@example.com`, `q${i}.${stamp}@example.com`, `Q${i}${stamp}`)).id);
+        for (let i = 0; i < 60; i++)
+          ids.push((await downstreamUser(scim, `q${i}.${stamp}@example.com`, `q${i}.${stamp}@example.com`, `Q${i}${stamp}`)).id);
         await api("PUT", "/api/v1/import-safeguards", { org: { enabled: false } });
         expect((await runImport(app.id)).counters.applied).toBe(60);
         await api("PUT", "/api/v1/import-safeguards", { org: { enabled: true } });
@@ -71,16 +92,21 @@ describe("import robustness", () => {
       }
       // Both imports start before either pauses (a roadblock holds back imports that start later).
       for (const { scim, ids } of apps) {
-        for (const id of ids.slice(0, 10)) await fetch(`${scim.baseUrl}/Users/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${SCIM_TOKEN}` } });
+        for (const id of ids.slice(0, 10))
+          await fetch(`${scim.baseUrl}/Users/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${SCIM_TOKEN}` } });
       }
       const started = [];
       for (const { app } of apps) started.push((await api("POST", `/api/v1/apps/${app.id}/imports`, {})).body);
       const paused = await Promise.all(
         started.map((s, i) =>
-          eventually(async () => {
-            const now = (await api("GET", `/api/v1/apps/${apps[i].app.id}/imports/${s.id}`)).body;
-            return now.status !== "RUNNING" ? now : undefined;
-          }, 20_000, "paused import"),
+          eventually(
+            async () => {
+              const now = (await api("GET", `/api/v1/apps/${apps[i].app.id}/imports/${s.id}`)).body;
+              return now.status !== "RUNNING" ? now : undefined;
+            },
+            20_000,
+            "paused import",
+          ),
         ),
       );
       expect(paused.map((s) => s.status)).toEqual(["PAUSED_SAFEGUARD", "PAUSED_SAFEGUARD"]);
@@ -108,8 +134,15 @@ describe("import robustness", () => {
 describe("provisioning robustness", () => {
   it("drops a password that can never be delivered instead of retrying for ever", async () => {
     const scim = scimTenant();
-    const app = await createApp({ label: "Vault", signOnMode: "AUTO_LOGIN", settings: { signOn: { loginUrl: "https://vault.example.com" } } });
-    await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, { baseUrl: scim.baseUrl, profile: { authScheme: "TOKEN", token: SCIM_TOKEN } });
+    const app = await createApp({
+      label: "Vault",
+      signOnMode: "AUTO_LOGIN",
+      settings: { signOn: { loginUrl: "https://vault.example.com" } },
+    });
+    await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
+      baseUrl: scim.baseUrl,
+      profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
+    });
     // Provisioning is on, but Create Users is off: the assignment cannot reach the downstream.
     const user = await createUser();
     await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id, credentials: { password: { value: "kept-nowhere-1" } } });

@@ -11,7 +11,9 @@ describe("POST /api/v1/users", () => {
   });
 
   it("returns Okta's User shape with write-only credentials", async () => {
-    const user = await createUser({ credentials: { password: { value: "Sup3rSecret!" }, recovery_question: { question: "Pet?", answer: "Rex" } } });
+    const user = await createUser({
+      credentials: { password: { value: "Sup3rSecret!" }, recovery_question: { question: "Pet?", answer: "Rex" } },
+    });
     expect(user.id).toMatch(/^00u[0-9A-Za-z]{17}$/);
     expect(user.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(user.credentials).toEqual({ password: {}, recovery_question: { question: "Pet?" }, provider: { type: "OKTA", name: "OKTA" } });

@@ -63,7 +63,11 @@ function tenant(name: string): Tenant {
 
 const notFound = (what: string) => new SCIMMY.Types.Error(404, "", `${what} not found`);
 const plain = (value: unknown): Json => JSON.parse(JSON.stringify(value));
-const meta = (type: string, created?: string) => ({ resourceType: type, created: created ?? new Date().toISOString(), lastModified: new Date().toISOString() });
+const meta = (type: string, created?: string) => ({
+  resourceType: type,
+  created: created ?? new Date().toISOString(),
+  lastModified: new Date().toISOString(),
+});
 
 SCIMMY.Config.set({
   documentationUri: "https://example.com/scim",
@@ -85,7 +89,9 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User, {
     if (resource.id) {
       const current = t.users.get(resource.id);
       if (!current) throw notFound(`User ${resource.id}`);
-      const clash = [...t.users.values()].find((u) => u.id !== resource.id && u.userName.toLowerCase() === String(stored.userName).toLowerCase());
+      const clash = [...t.users.values()].find(
+        (u) => u.id !== resource.id && u.userName.toLowerCase() === String(stored.userName).toLowerCase(),
+      );
       if (clash) throw new SCIMMY.Types.Error(409, "uniqueness", `userName ${stored.userName} is taken`);
       const updated = { ...stored, id: resource.id, meta: meta("User", current.meta?.created) };
       t.users.set(resource.id, updated);
@@ -127,7 +133,8 @@ SCIMMY.Resources.declare(SCIMMY.Resources.Group, {
       t.groups.set(resource.id, updated);
       return updated;
     }
-    if ([...t.groups.values()].some((g) => g.displayName === data.displayName)) throw new SCIMMY.Types.Error(409, "uniqueness", `group ${data.displayName} exists`);
+    if ([...t.groups.values()].some((g) => g.displayName === data.displayName))
+      throw new SCIMMY.Types.Error(409, "uniqueness", `group ${data.displayName} exists`);
     const id = randomUUID();
     const created = { ...data, id, members: data.members ?? [], meta: meta("Group") };
     t.groups.set(id, created);
@@ -173,14 +180,21 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
     return;
   }
   if (!t.patch && request.method === "PATCH" && path.startsWith("/Users")) {
-    response.status(501).json({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "501", detail: "PATCH is not supported" });
+    response
+      .status(501)
+      .json({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "501", detail: "PATCH is not supported" });
     return;
   }
-  const fault = t.faults.find((f) => f.times > 0 && (!f.method || f.method === request.method) && (!f.path || new RegExp(f.path).test(path)));
+  const fault = t.faults.find(
+    (f) => f.times > 0 && (!f.method || f.method === request.method) && (!f.path || new RegExp(f.path).test(path)),
+  );
   if (!fault) return next();
   fault.times--;
   const error = (status: number, detail: string) =>
-    response.status(status).type("application/scim+json").send(JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: String(status), detail }));
+    response
+      .status(status)
+      .type("application/scim+json")
+      .send(JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: String(status), detail }));
   switch (fault.kind) {
     case "429":
       if (fault.retryAfter !== undefined) response.setHeader("Retry-After", fault.retryAfter);
@@ -197,7 +211,10 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
       const end = response.end.bind(response);
       (response as any).end = (chunk?: unknown) => {
         const parsed = JSON.parse(String(chunk));
-        parsed.Resources = [{ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], displayName: "broken" }, ...(parsed.Resources ?? [])];
+        parsed.Resources = [
+          { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], displayName: "broken" },
+          ...(parsed.Resources ?? []),
+        ];
         const body = JSON.stringify(parsed);
         response.setHeader("Content-Length", Buffer.byteLength(body));
         return end(body);
@@ -210,7 +227,12 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
       // sees when another writer created the same user between its search and its create.
       const end = response.end.bind(response);
       (response as any).end = () => {
-        const body = JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "409", scimType: "uniqueness", detail: "userName already exists" });
+        const body = JSON.stringify({
+          schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+          status: "409",
+          scimType: "uniqueness",
+          detail: "userName already exists",
+        });
         response.statusCode = 409;
         response.setHeader("Content-Type", "application/scim+json");
         response.setHeader("Content-Length", Buffer.byteLength(body));

@@ -12,9 +12,21 @@ const paramsOf = (statement: unknown) => (statement as Statement).toSQL().params
 describe("D1 bound-parameter chunking", () => {
   const db = createDb(env.DB);
   const row = (i: number): AppUserRow => ({
-    appId: "0oaTest", userId: `00u${String(i).padStart(17, "0")}`, scope: "GROUP", status: "ACTIVE", syncState: "DISABLED",
-    externalId: null, userName: `u${i}`, passwordCiphertext: null, profile: { a: i }, overrides: {}, created: new Date(0),
-    lastUpdated: new Date(0), statusChanged: null, passwordChanged: null, lastSync: null,
+    appId: "0oaTest",
+    userId: `00u${String(i).padStart(17, "0")}`,
+    scope: "GROUP",
+    status: "ACTIVE",
+    syncState: "DISABLED",
+    externalId: null,
+    userName: `u${i}`,
+    passwordCiphertext: null,
+    profile: { a: i },
+    overrides: {},
+    created: new Date(0),
+    lastUpdated: new Date(0),
+    statusChanged: null,
+    passwordChanged: null,
+    lastSync: null,
   });
 
   it("splits multi-row upserts and IN-lists under the limit, losing no row", () => {
@@ -24,7 +36,11 @@ describe("D1 bound-parameter chunking", () => {
     expect(Math.max(...upsertParams)).toBeLessThanOrEqual(MAX_BOUND_PARAMS);
     expect(upsertParams.reduce((a, b) => a + b, 0)).toBe(1_003 * 15);
 
-    const deletes = deleteAppUsers(db, "0oaTest", rows.map((r) => r.userId));
+    const deletes = deleteAppUsers(
+      db,
+      "0oaTest",
+      rows.map((r) => r.userId),
+    );
     const deleteParams = deletes.map(paramsOf);
     expect(Math.max(...deleteParams)).toBeLessThanOrEqual(MAX_BOUND_PARAMS);
     expect(deleteParams.reduce((a, b) => a + b, 0)).toBe(1_003 + deletes.length);

@@ -21,7 +21,7 @@ describe("Okta Expression Language subset", () => {
   });
 
   it("evaluates ternary, Elvis and comparisons", () => {
-    expect(run('user.nickName ?: user.firstName')).toBe("Ada");
+    expect(run("user.nickName ?: user.firstName")).toBe("Ada");
     expect(run('user.department ?: "none"')).toBe("none");
     expect(run('user.lastName == "Lovelace" ? "L" : "other"')).toBe("L");
     expect(run('user.lastName != "Lovelace" ? "L" : "other"')).toBe("other");

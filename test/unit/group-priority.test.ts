@@ -14,7 +14,11 @@ describe("group assignment priorities", () => {
   });
 
   it("names only the groups whose stored priority must change", () => {
-    const stored = new Map([["a", 0], ["b", 1], ["c", 2]]);
+    const stored = new Map([
+      ["a", 0],
+      ["b", 1],
+      ["c", 2],
+    ]);
     expect(priorityMoves(placeGroup(order, "d", 1), stored)).toEqual([
       { groupId: "d", priority: 1 },
       { groupId: "b", priority: 2 },
@@ -22,7 +26,16 @@ describe("group assignment priorities", () => {
     ]);
     expect(priorityMoves(order, stored)).toEqual([]);
     // A stored state with a gap or a duplicate (from elsewhere) comes out dense and unique.
-    expect(priorityMoves(["a", "b", "c"], new Map([["a", 0], ["b", 0], ["c", 5]]))).toEqual([
+    expect(
+      priorityMoves(
+        ["a", "b", "c"],
+        new Map([
+          ["a", 0],
+          ["b", 0],
+          ["c", 5],
+        ]),
+      ),
+    ).toEqual([
       { groupId: "b", priority: 1 },
       { groupId: "c", priority: 2 },
     ]);

@@ -31,7 +31,11 @@ describe("OpenAPI document", () => {
   it("is served as OpenAPI 3.1 with resolvable references, and /docs renders the reference page", async () => {
     const res = await exports.default.fetch("http://provisio.test/openapi.json");
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string; tags: string[] }>>; components: { schemas: Record<string, unknown> } };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string; tags: string[] }>>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.paths["/api/v1/apps/{appId}/users"].get.operationId).toBe("listApplicationUsers");
     expect(doc.paths["/api/v1/apps/{appId}/imports"].post.tags).toEqual(["provisio extensions"]);

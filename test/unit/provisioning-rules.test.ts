@@ -9,7 +9,9 @@ import { randomPassword, scimUserPayload } from "../../src/provisioning/scim-use
 describe("downstream URL guard", () => {
   it("classifies hosts", () => {
     expect(["localhost", "127.0.0.1", "127.9.9.9", "[::1]", "0.0.0.0"].map(hostKind)).toEqual(Array(5).fill("loopback"));
-    expect(["10.1.2.3", "172.16.0.1", "172.31.255.1", "192.168.1.1", "100.64.0.1", "[fd00::1]", "db.internal"].map(hostKind)).toEqual(Array(7).fill("private"));
+    expect(["10.1.2.3", "172.16.0.1", "172.31.255.1", "192.168.1.1", "100.64.0.1", "[fd00::1]", "db.internal"].map(hostKind)).toEqual(
+      Array(7).fill("private"),
+    );
     expect(["169.254.169.254", "[fe80::1]"].map(hostKind)).toEqual(["link-local", "link-local"]);
     expect(["scim.example.com", "8.8.8.8", "172.32.0.1"].map(hostKind)).toEqual(["public", "public", "public"]);
   });
@@ -24,7 +26,13 @@ describe("downstream URL guard", () => {
       }
     };
     expect(code("https://scim.example.com/v2", "public")).toBe("ok");
-    for (const url of ["http://scim.example.com/v2", "https://127.0.0.1/scim", "https://10.0.0.5/scim", "https://169.254.169.254/", "https://[::1]/"]) {
+    for (const url of [
+      "http://scim.example.com/v2",
+      "https://127.0.0.1/scim",
+      "https://10.0.0.5/scim",
+      "https://169.254.169.254/",
+      "https://[::1]/",
+    ]) {
       expect(code(url, "public"), url).toBe("E0000001");
     }
     expect(code("http://127.0.0.1:8788/scim/v2", "local")).toBe("ok");
@@ -81,7 +89,12 @@ describe("SCIM payloads", () => {
       appProfile: { department: "Eng", costCenter: "42", nickName: "R" },
       oktaProfile: { firstName: "Rae", lastName: "Cloud", email: "rae@example.com" },
       attributes: {
-        department: { title: "Dept", type: "string", externalName: "department", externalNamespace: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" },
+        department: {
+          title: "Dept",
+          type: "string",
+          externalName: "department",
+          externalNamespace: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        },
         nickName: { title: "Nick", type: "string", externalName: "nickName" },
         costCenter: { title: "Cost", type: "string" },
       },

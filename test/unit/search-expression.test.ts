@@ -14,7 +14,9 @@ function code(fn: () => unknown): string | undefined {
 
 describe("filter and search expressions", () => {
   it("parses and/or trees with precedence", () => {
-    expect(parseExpression('status eq "ACTIVE" or status eq "STAGED" and lastUpdated gt "2020-01-01T00:00:00.000Z"', "filter", userFilterRules)).toEqual({
+    expect(
+      parseExpression('status eq "ACTIVE" or status eq "STAGED" and lastUpdated gt "2020-01-01T00:00:00.000Z"', "filter", userFilterRules),
+    ).toEqual({
       kind: "or",
       terms: [
         { kind: "cond", attr: "status", op: "eq", value: "ACTIVE" },

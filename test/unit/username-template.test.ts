@@ -19,7 +19,7 @@ describe("app username templates", () => {
   });
 
   it("refuses templates it cannot evaluate with E0000001", () => {
-    for (const bad of ["${fn:explode(source.login)}", "${source.login", "${user.login}", '${fn:substringBefore(source.login)}', '${"x}']) {
+    for (const bad of ["${fn:explode(source.login)}", "${source.login", "${user.login}", "${fn:substringBefore(source.login)}", '${"x}']) {
       expect(() => validateUsernameTemplate(bad), bad).toThrow(DomainError);
     }
   });

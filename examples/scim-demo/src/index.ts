@@ -15,13 +15,16 @@ const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const ERROR = "urn:ietf:params:scim:api:messages:2.0:Error";
 
-const scim = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/scim+json" } });
-const error = (status: number, detail: string, scimType?: string) => scim({ schemas: [ERROR], status: String(status), detail, ...(scimType ? { scimType } : {}) }, status);
+const scim = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/scim+json" } });
+const error = (status: number, detail: string, scimType?: string) =>
+  scim({ schemas: [ERROR], status: String(status), detail, ...(scimType ? { scimType } : {}) }, status);
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    if (url.pathname.startsWith("/scim/v2") && request.headers.get("Authorization") !== `Bearer ${env.DEMO_TOKEN}`) return error(401, "bad token");
+    if (url.pathname.startsWith("/scim/v2") && request.headers.get("Authorization") !== `Bearer ${env.DEMO_TOKEN}`)
+      return error(401, "bad token");
     return env.DIRECTORY.getByName("default").fetch(request);
   },
 } satisfies ExportedHandler<Env>;
@@ -29,7 +32,9 @@ export default {
 export class DemoDirectory extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS resources (id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, created TEXT NOT NULL)");
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS resources (id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, created TEXT NOT NULL)",
+    );
   }
 
   async fetch(request: Request): Promise<Response> {
@@ -51,8 +56,12 @@ export class DemoDirectory extends DurableObject<Env> {
       });
     }
     const type = kind === "Users" ? "User" : "Group";
-    const body = request.method === "GET" || request.method === "DELETE" ? undefined : ((await request.json().catch(() => undefined)) as Json | undefined);
-    if (body === null || (body === undefined && (request.method === "POST" || request.method === "PUT" || request.method === "PATCH"))) return error(400, "a JSON body is required", "invalidSyntax");
+    const body =
+      request.method === "GET" || request.method === "DELETE"
+        ? undefined
+        : ((await request.json().catch(() => undefined)) as Json | undefined);
+    if (body === null || (body === undefined && (request.method === "POST" || request.method === "PUT" || request.method === "PATCH")))
+      return error(400, "a JSON body is required", "invalidSyntax");
     if (!id) {
       if (request.method === "GET") return this.#list(type, url);
       if (request.method === "POST") return this.#create(type, body!);
@@ -94,8 +103,10 @@ export class DemoDirectory extends DurableObject<Env> {
 
   #create(type: string, body: Json): Response {
     const name = type === "User" ? body.userName : body.displayName;
-    if (typeof name !== "string" || name === "") return error(400, `${type === "User" ? "userName" : "displayName"} is required`, "invalidValue");
-    const taken = this.ctx.storage.sql.exec("SELECT 1 FROM resources WHERE type = ? AND lower(name) = lower(?)", type, name).toArray().length > 0;
+    if (typeof name !== "string" || name === "")
+      return error(400, `${type === "User" ? "userName" : "displayName"} is required`, "invalidValue");
+    const taken =
+      this.ctx.storage.sql.exec("SELECT 1 FROM resources WHERE type = ? AND lower(name) = lower(?)", type, name).toArray().length > 0;
     if (taken) return error(409, `${name} already exists`, "uniqueness");
     const now = new Date().toISOString();
     return this.#save(type, { ...body, id: crypto.randomUUID(), meta: { resourceType: type, created: now } }, undefined, 201);
@@ -125,7 +136,11 @@ export class DemoDirectory extends DurableObject<Env> {
       const path = op.path as string | undefined;
       const member = path ? /^members\[value eq "(.+)"\]$/.exec(path) : null;
       if (kind === "remove" && member) next.members = (next.members ?? []).filter((m: Json) => m.value !== member[1]);
-      else if (kind === "add" && path === "members") next.members = [...(next.members ?? []), ...(op.value as Json[]).filter((v) => !(next.members ?? []).some((m: Json) => m.value === v.value))];
+      else if (kind === "add" && path === "members")
+        next.members = [
+          ...(next.members ?? []),
+          ...(op.value as Json[]).filter((v) => !(next.members ?? []).some((m: Json) => m.value === v.value)),
+        ];
       else if (kind === "replace" && path) setPath(next, path, op.value);
       else if ((kind === "replace" || kind === "add") && !path && op.value && typeof op.value === "object") Object.assign(next, op.value);
       else if (kind === "remove" && path) setPath(next, path, undefined);
@@ -135,7 +150,9 @@ export class DemoDirectory extends DurableObject<Env> {
   }
 
   #page(): Response {
-    const rows = this.ctx.storage.sql.exec<{ body: string; type: string }>("SELECT body, type FROM resources ORDER BY type DESC, created").toArray();
+    const rows = this.ctx.storage.sql
+      .exec<{ body: string; type: string }>("SELECT body, type FROM resources ORDER BY type DESC, created")
+      .toArray();
     const escape = (s: unknown) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
     const line = (r: Json, type: string) =>
       type === "User"

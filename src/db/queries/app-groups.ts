@@ -92,7 +92,10 @@ export async function grantsForUserRange(
 
 export function upsertAppGroup(db: DB, row: AppGroupRow): BatchItem<"sqlite"> {
   const { appId: _a, groupId: _g, created: _c, ...changes } = row;
-  return db.insert(appGroups).values(row).onConflictDoUpdate({ target: [appGroups.appId, appGroups.groupId], set: changes });
+  return db
+    .insert(appGroups)
+    .values(row)
+    .onConflictDoUpdate({ target: [appGroups.appId, appGroups.groupId], set: changes });
 }
 
 export function deleteAppGroup(db: DB, appId: string, groupId: string): BatchItem<"sqlite"> {

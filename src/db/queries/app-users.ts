@@ -125,7 +125,10 @@ export function upsertAppUsers(db: DB, rows: AppUserRow[]): BatchItem<"sqlite">[
       .map((key) => [key, sql.raw(`excluded.${toSnakeCase(key)}`)]),
   );
   return chunk(rows, perStatement).map((part) =>
-    db.insert(appUsers).values(part).onConflictDoUpdate({ target: [appUsers.appId, appUsers.userId], set }),
+    db
+      .insert(appUsers)
+      .values(part)
+      .onConflictDoUpdate({ target: [appUsers.appId, appUsers.userId], set }),
   );
 }
 

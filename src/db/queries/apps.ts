@@ -24,7 +24,10 @@ export async function listApps(db: DB, query: AppListQuery): Promise<AppRow[]> {
 /** Names already taken by generated custom-app names with this stem (stem_1, stem_2, ...). */
 export async function countNamesLike(db: DB, stem: string): Promise<number> {
   const pattern = `${escapeLike(`${stem}_`)}%`;
-  const [row] = await db.select({ n: count() }).from(apps).where(sql`${apps.name} LIKE ${pattern} ESCAPE '\\'`);
+  const [row] = await db
+    .select({ n: count() })
+    .from(apps)
+    .where(sql`${apps.name} LIKE ${pattern} ESCAPE '\\'`);
   return row?.n ?? 0;
 }
 

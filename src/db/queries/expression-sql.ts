@@ -6,8 +6,7 @@ import { dateValue, type Condition, type Expression } from "../../domain/search-
  * a custom condition (for attributes that live in another table, equality only).
  */
 export type Column =
-  | { expr: SQLWrapper; kind: "text" | "ci-text" | "date" }
-  | { kind: "custom"; build: (value: Condition["value"]) => SQL };
+  { expr: SQLWrapper; kind: "text" | "ci-text" | "date" } | { kind: "custom"; build: (value: Condition["value"]) => SQL };
 export type ColumnResolver = (attr: string) => Column;
 
 /** Compiles a validated expression into a WHERE clause with every value bound as a parameter. */

@@ -29,14 +29,23 @@ export async function listPushMappings(db: DB, query: PushMappingListQuery): Pro
     query.status ? eq(groupPushMappings.status, query.status) : undefined,
     query.lastUpdatedFrom ? gte(groupPushMappings.lastUpdated, query.lastUpdatedFrom) : undefined,
   ];
-  return db.select().from(groupPushMappings).where(and(...conditions)).orderBy(asc(groupPushMappings.id)).limit(query.limit + 1);
+  return db
+    .select()
+    .from(groupPushMappings)
+    .where(and(...conditions))
+    .orderBy(asc(groupPushMappings.id))
+    .limit(query.limit + 1);
 }
 
 export async function insertPushMapping(db: DB, row: GroupPushMappingRow): Promise<void> {
   await db.insert(groupPushMappings).values(row);
 }
 
-export async function updatePushMapping(db: DB, id: string, changes: Partial<GroupPushMappingRow>): Promise<GroupPushMappingRow | undefined> {
+export async function updatePushMapping(
+  db: DB,
+  id: string,
+  changes: Partial<GroupPushMappingRow>,
+): Promise<GroupPushMappingRow | undefined> {
   const [row] = await db.update(groupPushMappings).set(changes).where(eq(groupPushMappings.id, id)).returning();
   return row;
 }
@@ -47,7 +56,10 @@ export async function deletePushMapping(db: DB, id: string): Promise<void> {
 
 /** Push mappings (of any app) whose source is this group: membership changes concern them. */
 export async function pushMappingsOfGroup(db: DB, groupId: string): Promise<{ id: string; appId: string }[]> {
-  return db.select({ id: groupPushMappings.id, appId: groupPushMappings.appId }).from(groupPushMappings).where(eq(groupPushMappings.sourceGroupId, groupId));
+  return db
+    .select({ id: groupPushMappings.id, appId: groupPushMappings.appId })
+    .from(groupPushMappings)
+    .where(eq(groupPushMappings.sourceGroupId, groupId));
 }
 
 /** The app's push mappings whose source group contains the user. */

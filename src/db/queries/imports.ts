@@ -1,7 +1,16 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
-import { appUsers, importItems, importSessions, orgSettings, users, type ImportItemRow, type ImportSessionRow, type UserRow } from "../schema";
+import {
+  appUsers,
+  importItems,
+  importSessions,
+  orgSettings,
+  users,
+  type ImportItemRow,
+  type ImportSessionRow,
+  type UserRow,
+} from "../schema";
 
 type Json = Record<string, unknown>;
 
@@ -44,7 +53,10 @@ export async function openSession(db: DB, appId: string): Promise<ImportSessionR
 
 /** Apps with a session waiting behind the roadblock. */
 export async function appsWithWaitingSessions(db: DB): Promise<string[]> {
-  const rows = await db.selectDistinct({ appId: importSessions.appId }).from(importSessions).where(and(eq(importSessions.status, "RUNNING"), eq(importSessions.phase, "WAITING")));
+  const rows = await db
+    .selectDistinct({ appId: importSessions.appId })
+    .from(importSessions)
+    .where(and(eq(importSessions.status, "RUNNING"), eq(importSessions.phase, "WAITING")));
   return rows.map((row) => row.appId);
 }
 
@@ -65,15 +77,26 @@ export async function itemsChunk(
   if (where.unplanned) conditions.push(isNull(importItems.result));
   if (where.decision) conditions.push(eq(importItems.decision, where.decision));
   if (where.result) conditions.push(eq(importItems.result, where.result));
-  return db.select().from(importItems).where(and(...conditions)).orderBy(asc(importItems.seq)).limit(limit);
+  return db
+    .select()
+    .from(importItems)
+    .where(and(...conditions))
+    .orderBy(asc(importItems.seq))
+    .limit(limit);
 }
 
 export function updateItem(db: DB, sessionId: string, seq: number, changes: Partial<ImportItemRow>): BatchItem<"sqlite"> {
-  return db.update(importItems).set(changes).where(and(eq(importItems.sessionId, sessionId), eq(importItems.seq, seq)));
+  return db
+    .update(importItems)
+    .set(changes)
+    .where(and(eq(importItems.sessionId, sessionId), eq(importItems.seq, seq)));
 }
 
 export async function maxSeq(db: DB, sessionId: string): Promise<number> {
-  const [row] = await db.select({ n: sql<number | null>`max(${importItems.seq})` }).from(importItems).where(eq(importItems.sessionId, sessionId));
+  const [row] = await db
+    .select({ n: sql<number | null>`max(${importItems.seq})` })
+    .from(importItems)
+    .where(eq(importItems.sessionId, sessionId));
   return row?.n ?? 0;
 }
 
@@ -110,7 +133,11 @@ export async function confirmItems(db: DB, sessionId: string, seqs: number[] | "
   let confirmed = 0;
   // Each statement binds the seqs plus the session id, "PENDING" and the SET value.
   for (const part of chunk(seqs, MAX_BOUND_PARAMS - 3)) {
-    const rows = await db.update(importItems).set({ decision: "CONFIRMED" }).where(and(pending, inArray(importItems.seq, part))).returning({ seq: importItems.seq });
+    const rows = await db
+      .update(importItems)
+      .set({ decision: "CONFIRMED" })
+      .where(and(pending, inArray(importItems.seq, part)))
+      .returning({ seq: importItems.seq });
     confirmed += rows.length;
   }
   return confirmed;
@@ -136,7 +163,10 @@ export async function listItems(db: DB, sessionId: string, result: ImportItemRow
 // ---- matching lookups (case-sensitive, as Okta matches) ---------------------------------------
 
 export async function appUserIdByExternalId(db: DB, appId: string, externalId: string): Promise<string | undefined> {
-  const row = await db.query.appUsers.findFirst({ columns: { userId: true }, where: and(eq(appUsers.appId, appId), eq(appUsers.externalId, externalId)) });
+  const row = await db.query.appUsers.findFirst({
+    columns: { userId: true },
+    where: and(eq(appUsers.appId, appId), eq(appUsers.externalId, externalId)),
+  });
   return row?.userId;
 }
 
@@ -157,7 +187,10 @@ export async function getOrgSetting<T extends Json>(db: DB, key: string): Promis
 
 export async function putOrgSetting(db: DB, key: string, value: Json): Promise<void> {
   const now = new Date();
-  await db.insert(orgSettings).values({ key, value, lastUpdated: now }).onConflictDoUpdate({ target: orgSettings.key, set: { value, lastUpdated: now } });
+  await db
+    .insert(orgSettings)
+    .values({ key, value, lastUpdated: now })
+    .onConflictDoUpdate({ target: orgSettings.key, set: { value, lastUpdated: now } });
 }
 
 export async function deleteOrgSetting(db: DB, key: string): Promise<void> {
@@ -179,7 +212,9 @@ type RoadblockValue = Json & { sessionId: string; queued?: Json[] };
  */
 export async function raiseRoadblock(db: DB, roadblock: RoadblockValue): Promise<"raised" | "queued"> {
   const now = Date.now();
-  const inserted = await db.run(sql`INSERT INTO ${orgSettings} (key, value, last_updated) VALUES ('import_roadblock', ${JSON.stringify(roadblock)}, ${now}) ON CONFLICT (key) DO NOTHING`);
+  const inserted = await db.run(
+    sql`INSERT INTO ${orgSettings} (key, value, last_updated) VALUES ('import_roadblock', ${JSON.stringify(roadblock)}, ${now}) ON CONFLICT (key) DO NOTHING`,
+  );
   if ((inserted.meta?.changes ?? 0) > 0) return "raised";
   await db.run(
     sql`UPDATE ${orgSettings} SET value = json_insert(value, '$.queued[#]', json(${JSON.stringify(roadblock)})), last_updated = ${now}

@@ -7,7 +7,11 @@ export async function getInlineHook(db: DB, id: string): Promise<InlineHookRow |
 }
 
 export async function listInlineHooks(db: DB, type?: string): Promise<InlineHookRow[]> {
-  return db.select().from(inlineHooks).where(type ? eq(inlineHooks.type, type) : undefined).orderBy(asc(inlineHooks.id));
+  return db
+    .select()
+    .from(inlineHooks)
+    .where(type ? eq(inlineHooks.type, type) : undefined)
+    .orderBy(asc(inlineHooks.id));
 }
 
 export async function saveInlineHook(db: DB, row: InlineHookRow): Promise<void> {

@@ -15,5 +15,10 @@ export function keysetPage<T extends SQLiteTable>(
   limit: number,
 ) {
   const where = and(...conditions, afterId ? gt(idColumn, afterId) : undefined);
-  return db.select().from(table).where(where).orderBy(asc(idColumn)).limit(limit + 1);
+  return db
+    .select()
+    .from(table)
+    .where(where)
+    .orderBy(asc(idColumn))
+    .limit(limit + 1);
 }

@@ -11,7 +11,12 @@ export async function getMappingForApp(db: DB, appId: string): Promise<ProfileMa
 }
 
 /** GET /api/v1/mappings: keyset by id; `appId` narrows to one app (Okta's sourceId/targetId). */
-export async function listMappings(db: DB, appId: string | undefined, afterId: string | undefined, limit: number): Promise<ProfileMappingRow[]> {
+export async function listMappings(
+  db: DB,
+  appId: string | undefined,
+  afterId: string | undefined,
+  limit: number,
+): Promise<ProfileMappingRow[]> {
   return db
     .select()
     .from(profileMappings)
@@ -24,7 +29,12 @@ export function insertMapping(db: DB, row: ProfileMappingRow) {
   return db.insert(profileMappings).values(row);
 }
 
-export async function updateMappingProperties(db: DB, id: string, properties: ProfileMappingRow["properties"], now: Date): Promise<ProfileMappingRow | undefined> {
+export async function updateMappingProperties(
+  db: DB,
+  id: string,
+  properties: ProfileMappingRow["properties"],
+  now: Date,
+): Promise<ProfileMappingRow | undefined> {
   const [row] = await db.update(profileMappings).set({ properties, lastUpdated: now }).where(eq(profileMappings.id, id)).returning();
   return row;
 }

@@ -110,7 +110,10 @@ export const appFilterRules = rulesFrom({ id: EQ, status: EQ, name: EQ, "user.id
 export const appColumns: ColumnResolver = (attr) => {
   switch (attr) {
     case "user.id":
-      return { kind: "custom", build: (value) => sql`${apps.id} IN (SELECT ${appUsers.appId} FROM ${appUsers} WHERE ${appUsers.userId} = ${String(value)})` };
+      return {
+        kind: "custom",
+        build: (value) => sql`${apps.id} IN (SELECT ${appUsers.appId} FROM ${appUsers} WHERE ${appUsers.userId} = ${String(value)})`,
+      };
     case "status":
       return { expr: apps.status, kind: "text" };
     case "name":

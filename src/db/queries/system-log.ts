@@ -27,5 +27,10 @@ export async function listLogEvents(db: DB, query: LogQuery): Promise<LogEventRo
     const at = new Date(query.after.published);
     conditions.push(or(gt(logEvents.published, at), and(eq(logEvents.published, at), gt(logEvents.uuid, query.after.uuid))));
   }
-  return db.select().from(logEvents).where(and(...conditions)).orderBy(asc(logEvents.published), asc(logEvents.uuid)).limit(query.limit + 1);
+  return db
+    .select()
+    .from(logEvents)
+    .where(and(...conditions))
+    .orderBy(asc(logEvents.published), asc(logEvents.uuid))
+    .limit(query.limit + 1);
 }

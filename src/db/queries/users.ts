@@ -16,7 +16,11 @@ export async function findUserByIdOrLogin(db: DB, idOrLogin: string): Promise<Us
   const lower = idOrLogin.toLowerCase();
   const exact = await db.query.users.findFirst({ where: sql`${users.id} = ${idOrLogin} OR ${users.loginLower} = ${lower}` });
   if (exact || idOrLogin.includes("@")) return exact;
-  const short = await db.select().from(users).where(like(users.loginLower, `${escapeLike(lower)}@%`)).limit(2);
+  const short = await db
+    .select()
+    .from(users)
+    .where(like(users.loginLower, `${escapeLike(lower)}@%`))
+    .limit(2);
   return short.length === 1 ? short[0] : undefined;
 }
 
@@ -40,8 +44,6 @@ export async function listUsers(db: DB, query: UserListQuery): Promise<UserRow[]
   if (query.q) conditions.push(startsWithAny(query.q, [users.firstName, users.lastName, users.email]));
   return keysetPage(db, users, users.id, conditions, query.afterId, query.limit);
 }
-
-
 
 /** One batch: the user and its first group memberships appear together or not at all. */
 export async function insertUserWithGroups(db: DB, row: UserRow, groupIds: string[]): Promise<void> {
