@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,6 +64,8 @@ describe("responses conform to Okta's published schemas", () => {
     expectConforms("Group", group.body);
     expectConforms("Group", (await call("GET", `/api/v1/groups/${group.body.id}?expand=stats`)).body);
     await call("PUT", `/api/v1/groups/${group.body.id}/users/${user.body.id}`);
+    for (const member of (await call("GET", `/api/v1/groups/${group.body.id}/users`)).body) expectConforms("User", member);
+    for (const listed of (await call("GET", `/api/v1/users/${user.body.id}/groups`)).body) expectConforms("Group", listed);
 
     const bookmark = await call("POST", "/api/v1/apps", {
       name: "bookmark",
@@ -111,6 +113,10 @@ describe("responses conform to Okta's published schemas", () => {
     });
     expect(mapping.status).toBe(201);
     expectConforms("GroupPushMapping", mapping.body);
+    expectConforms("GroupPushMapping", (await call("GET", `/api/v1/apps/${app.id}/group-push/mappings/${mapping.body.id}`)).body);
+    for (const listed of (await call("GET", `/api/v1/apps/${app.id}/group-push/mappings`)).body) expectConforms("GroupPushMapping", listed);
+    expectConforms("ProvisioningConnectionResponse", (await call("GET", `/api/v1/apps/${app.id}/connections/default`)).body);
+    expectConforms("ApplicationFeature", (await call("GET", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`)).body);
 
     await call("POST", `/api/v1/apps/${app.id}/imports`, { dryRun: true });
     const logs = await call("GET", `/api/v1/logs?since=${new Date(stamp - 60_000).toISOString()}`);
@@ -126,5 +132,15 @@ describe("responses conform to Okta's published schemas", () => {
       expect(error.status).toBeGreaterThanOrEqual(400);
       expectConforms("Error", error.body);
     }
+  });
+});
+
+describe("the schema fixture", () => {
+  it("is exactly what the extraction script makes of Okta's spec, and names its source and licence", async () => {
+    expect(fixture).toMatchObject({ source: "https://github.com/okta/okta-management-openapi-spec", license: "Apache-2.0" });
+    const { DEFAULT_SPEC, extract } = await import("../../scripts/extract-okta-schemas.mjs");
+    // CI and developers' machines have the spec beside the repository (../shared); elsewhere the
+    // fixture's own metadata above is what can be checked.
+    if (existsSync(DEFAULT_SPEC)) expect(JSON.parse(extract(DEFAULT_SPEC))).toEqual(fixture);
   });
 });
