@@ -27,7 +27,7 @@ export const app = new Hono<AppEnv>({ getPath: normalizedPath });
 app.use("*", requestId);
 
 // The API description and its interactive reference (public, like Okta's developer docs).
-app.get("/openapi.json", (c) => c.json(openApiDocument()));
+app.get("/openapi.json", (c) => c.json(openApiDocument(app.routes)));
 app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "provisio API" }));
 app.use("/api/*", authenticate, dbProvider, jsonBodyGuard);
 

@@ -39,16 +39,22 @@ function issuesToError(subject: string, issues: readonly { path: PropertyKey[]; 
   return DomainError.validation(first ? String(first[first.length - 1]) : subject, ...causes);
 }
 
+// The validators carry their schemas, so the OpenAPI document is derived from the routes themselves.
+export const BODY_SCHEMA = Symbol.for("provisio.bodySchema");
+export const QUERY_SCHEMA = Symbol.for("provisio.querySchema");
+
 /** Validates the JSON body with zod; failures become 400 E0000001 with one cause per issue. */
 export function jsonBody<T extends ZodType>(schema: T, subject: string) {
-  return zValidator("json", schema, (result) => {
+  const middleware = zValidator("json", schema, (result) => {
     if (!result.success) throw issuesToError(subject, result.error.issues);
   });
+  return Object.assign(middleware, { [BODY_SCHEMA]: schema });
 }
 
 /** Validates the query string with zod; failures become 400 E0000001 with one cause per issue. */
 export function queryParams<T extends ZodType>(schema: T) {
-  return zValidator("query", schema, (result) => {
+  const middleware = zValidator("query", schema, (result) => {
     if (!result.success) throw issuesToError("query", result.error.issues);
   });
+  return Object.assign(middleware, { [QUERY_SCHEMA]: schema });
 }

@@ -1,33 +1,36 @@
-import { z } from "zod";
-import { assignAppUserSchema } from "../wire/app-user";
-import { applicationSchema } from "../wire/app";
-import { groupAssignmentSchema, jsonPatchSchema } from "../wire/app-group";
-import { groupBodySchema } from "../wire/group";
-import { createPushMappingSchema } from "../wire/group-push";
-import { capabilitiesPatchSchema } from "../provisioning/capabilities";
-import { inboundPatchSchema } from "../imports/inbound-settings";
-import { connectionRequestSchema } from "../wire/provisioning";
-import { createUserSchema, partialUserSchema } from "../wire/user";
+import { z, type ZodType } from "zod";
+import { BODY_SCHEMA, QUERY_SCHEMA } from "../http/validation";
 import oktaSchemas from "./okta-schemas.json";
 import { OPERATIONS } from "./operations";
 
-// Request bodies as provisio validates them (zod, converted to JSON Schema).
-const REQUESTS: Record<string, z.ZodType> = {
-  CreateUserRequest: createUserSchema,
-  UpdateUserRequest: partialUserSchema,
-  Group: groupBodySchema,
-  Application: applicationSchema,
-  AppUser: assignAppUserSchema,
-  ApplicationGroupAssignment: groupAssignmentSchema,
-  JsonPatch: jsonPatchSchema,
-  ConnectionRequest: connectionRequestSchema,
-  CapabilitiesObject: capabilitiesPatchSchema,
-  InboundProvisioningPatch: inboundPatchSchema,
-  GroupPushMapping: createPushMappingSchema,
-};
+/** What the document needs of the app's routes (Hono's `app.routes`). */
+export type RouteInfo = { method: string; path: string; handler: unknown };
 
-function requestSchema(name: string): unknown {
-  return z.toJSONSchema(REQUESTS[name], { io: "input", unrepresentable: "any" });
+type Marked = Partial<Record<typeof BODY_SCHEMA | typeof QUERY_SCHEMA, ZodType>>;
+
+const jsonSchema = (schema: ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+
+/** The request body and query schemas the route's validators use. */
+function validatorsOf(routes: RouteInfo[], method: string, path: string): { body?: ZodType; query?: ZodType } {
+  const found: { body?: ZodType; query?: ZodType } = {};
+  for (const route of routes) {
+    if (route.method !== method || route.path.replace(/:(\w+)/g, "{$1}") !== path) continue;
+    const marked = route.handler as Marked;
+    found.body ??= marked[BODY_SCHEMA];
+    found.query ??= marked[QUERY_SCHEMA];
+  }
+  return found;
+}
+
+function queryParameters(schema: ZodType | undefined) {
+  if (!schema) return [];
+  const object = jsonSchema(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: "query",
+    required: object.required?.includes(name) ?? false,
+    schema: property,
+  }));
 }
 
 const rewriteRefs = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll('"#/definitions/', '"#/components/schemas/'));
@@ -35,12 +38,12 @@ const rewriteRefs = (value: unknown): unknown => JSON.parse(JSON.stringify(value
 let cached: unknown;
 
 /** The OpenAPI 3.1 document of every endpoint, with Okta's schemas as components. */
-export function openApiDocument(): unknown {
-  cached ??= build();
+export function openApiDocument(routes: RouteInfo[]): unknown {
+  cached ??= build(routes);
   return cached;
 }
 
-function build() {
+function build(routes: RouteInfo[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of OPERATIONS) {
     const params = [...operation.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
@@ -49,6 +52,7 @@ function build() {
       required: true,
       schema: { type: "string" },
     }));
+    const validators = validatorsOf(routes, operation.method, operation.path);
     const success = operation.response
       ? {
           description: "Success",
@@ -67,13 +71,10 @@ function build() {
       tags: [operation.tag],
       ...(operation.extension ? { "x-provisio-extension": true } : {}),
       security: [{ apiToken: [] }, { oauth2: [operation.scope] }],
-      parameters: params,
-      ...(operation.request
+      parameters: [...params, ...queryParameters(validators.query)],
+      ...(validators.body
         ? {
-            requestBody: {
-              required: operation.method !== "PUT",
-              content: { "application/json": { schema: requestSchema(operation.request) } },
-            },
+            requestBody: { required: operation.method !== "PUT", content: { "application/json": { schema: jsonSchema(validators.body) } } },
           }
         : {}),
       responses: {

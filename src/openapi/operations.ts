@@ -3,7 +3,8 @@ import type { OktaScope } from "../http/auth";
 /**
  * Every endpoint provisio serves, for the OpenAPI document. Okta-compatible operations carry
  * Okta's operationId; provisio's own are tagged "provisio extensions". A test checks this list
- * against the app's routes both ways, so neither can drift from the other.
+ * against the app's routes both ways, so neither can drift from the other. Request bodies and
+ * query parameters come from the routes' own zod validators (see openapi/document.ts).
  */
 export interface Operation {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -12,8 +13,6 @@ export interface Operation {
   summary: string;
   tag: string;
   scope: OktaScope;
-  /** A request body component (Okta's) or request schema name (provisio's, from zod). */
-  request?: string;
   /** Success status and the component it returns (array when a list). */
   status: 200 | 201 | 202 | 204;
   response?: string;
@@ -38,7 +37,6 @@ const apps = "Application";
 
 export const OPERATIONS: Operation[] = [
   op("POST", "/api/v1/users", "createUser", "Create a user", users, "okta.users.manage", {
-    request: "CreateUserRequest",
     response: "User",
   }),
   op("GET", "/api/v1/users", "listUsers", "List users (q, filter, search, after, limit)", users, "okta.users.read", {
@@ -49,11 +47,9 @@ export const OPERATIONS: Operation[] = [
     response: "User",
   }),
   op("POST", "/api/v1/users/{idOrLogin}", "updateUser", "Update a user (partial)", users, "okta.users.manage", {
-    request: "UpdateUserRequest",
     response: "User",
   }),
   op("PUT", "/api/v1/users/{idOrLogin}", "replaceUser", "Replace a user", users, "okta.users.manage", {
-    request: "UpdateUserRequest",
     response: "User",
   }),
   op("DELETE", "/api/v1/users/{idOrLogin}", "deleteUser", "Deactivate, then delete, a user", users, "okta.users.manage", { status: 204 }),
@@ -72,11 +68,10 @@ export const OPERATIONS: Operation[] = [
     ),
   ),
 
-  op("POST", "/api/v1/groups", "addGroup", "Create a group", groups, "okta.groups.manage", { request: "Group", response: "Group" }),
+  op("POST", "/api/v1/groups", "addGroup", "Create a group", groups, "okta.groups.manage", { response: "Group" }),
   op("GET", "/api/v1/groups", "listGroups", "List groups", groups, "okta.groups.read", { response: "Group", list: true }),
   op("GET", "/api/v1/groups/{groupId}", "getGroup", "Retrieve a group", groups, "okta.groups.read", { response: "Group" }),
   op("PUT", "/api/v1/groups/{groupId}", "replaceGroup", "Replace a group's profile", groups, "okta.groups.manage", {
-    request: "Group",
     response: "Group",
   }),
   op("DELETE", "/api/v1/groups/{groupId}", "deleteGroup", "Delete a group", groups, "okta.groups.manage", { status: 204 }),
@@ -99,13 +94,11 @@ export const OPERATIONS: Operation[] = [
   }),
 
   op("POST", "/api/v1/apps", "createApplication", "Create an app", apps, "okta.apps.manage", {
-    request: "Application",
     response: "Application",
   }),
   op("GET", "/api/v1/apps", "listApplications", "List apps", apps, "okta.apps.read", { response: "Application", list: true }),
   op("GET", "/api/v1/apps/{appId}", "getApplication", "Retrieve an app", apps, "okta.apps.read", { response: "Application" }),
   op("PUT", "/api/v1/apps/{appId}", "replaceApplication", "Replace an app", apps, "okta.apps.manage", {
-    request: "Application",
     response: "Application",
   }),
   op("DELETE", "/api/v1/apps/{appId}", "deleteApplication", "Delete an inactive app", apps, "okta.apps.manage", { status: 204 }),
@@ -117,7 +110,6 @@ export const OPERATIONS: Operation[] = [
     list: true,
   }),
   op("POST", "/api/v1/apps/{appId}/users", "assignUserToApplication", "Assign a user", "ApplicationUsers", "okta.apps.manage", {
-    request: "AppUser",
     response: "AppUser",
   }),
   op(
@@ -136,7 +128,7 @@ export const OPERATIONS: Operation[] = [
     "Update an assigned user",
     "ApplicationUsers",
     "okta.apps.manage",
-    { request: "AppUser", response: "AppUser" },
+    { response: "AppUser" },
   ),
   op(
     "DELETE",
@@ -173,7 +165,7 @@ export const OPERATIONS: Operation[] = [
     "Assign a group",
     "ApplicationGroups",
     "okta.apps.manage",
-    { request: "ApplicationGroupAssignment", response: "ApplicationGroupAssignment" },
+    { response: "ApplicationGroupAssignment" },
   ),
   op(
     "PATCH",
@@ -182,7 +174,7 @@ export const OPERATIONS: Operation[] = [
     "Update a group assignment (JSON Patch)",
     "ApplicationGroups",
     "okta.apps.manage",
-    { request: "JsonPatch", response: "ApplicationGroupAssignment" },
+    { response: "ApplicationGroupAssignment" },
   ),
   op(
     "DELETE",
@@ -219,7 +211,7 @@ export const OPERATIONS: Operation[] = [
     "Set the provisioning connection",
     "ApplicationConnections",
     "okta.apps.manage",
-    { request: "ConnectionRequest", response: "ProvisioningConnectionResponse" },
+    { response: "ProvisioningConnectionResponse" },
   ),
   op(
     "POST",
@@ -273,7 +265,7 @@ export const OPERATIONS: Operation[] = [
     "Update USER_PROVISIONING (partial)",
     "ApplicationFeatures",
     "okta.apps.manage",
-    { request: "CapabilitiesObject", response: "ApplicationFeature" },
+    { response: "ApplicationFeature" },
   ),
   op(
     "GET",
@@ -291,7 +283,7 @@ export const OPERATIONS: Operation[] = [
     "Update INBOUND_PROVISIONING (Okta: updateFeatureForApplication)",
     "ApplicationFeatures",
     "okta.apps.manage",
-    { request: "InboundProvisioningPatch", response: "ApplicationFeature" },
+    { response: "ApplicationFeature" },
   ),
   op(
     "GET",
@@ -332,7 +324,6 @@ export const OPERATIONS: Operation[] = [
     { response: "GroupPushMapping", list: true },
   ),
   op("POST", "/api/v1/apps/{appId}/group-push/mappings", "createGroupPushMapping", "Push a group", "GroupPushMapping", "okta.apps.manage", {
-    request: "GroupPushMapping",
     status: 201,
     response: "GroupPushMapping",
   }),

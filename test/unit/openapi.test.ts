@@ -39,6 +39,20 @@ describe("OpenAPI document", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.paths["/api/v1/apps/{appId}/users"].get.operationId).toBe("listApplicationUsers");
     expect(doc.paths["/api/v1/apps/{appId}/imports"].post.tags).toEqual(["provisio extensions"]);
+    // Query parameters and request bodies come from the routes' own validators.
+    const listAppUsers = doc.paths["/api/v1/apps/{appId}/users"].get as unknown as { parameters: { name: string; in: string }[] };
+    expect(listAppUsers.parameters.filter((p) => p.in === "query").map((p) => p.name)).toEqual([
+      "q",
+      "after",
+      "limit",
+      "expand",
+      "filter",
+      "query_scope",
+    ]);
+    const assign = doc.paths["/api/v1/apps/{appId}/users"].post as unknown as {
+      requestBody: { content: { "application/json": { schema: { required: string[] } } } };
+    };
+    expect(assign.requestBody.content["application/json"].schema.required).toEqual(["id"]);
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
     expect(refs.length).toBeGreaterThan(50);
     expect(refs.filter((name) => !(name in doc.components.schemas))).toEqual([]);
