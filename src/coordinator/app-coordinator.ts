@@ -470,17 +470,12 @@ export class AppCoordinator extends DurableObject<Env> {
       const roadblock = await getOrgSetting<Roadblock>(this.#db, ROADBLOCK_KEY);
       await liftRoadblock(this.#db, sessionId);
       if (roadblock?.sessionId === sessionId) {
-        await writeLog(this.#db, [
-          {
-            eventType: "system.import.roadblock.resume",
-            displayMessage: "The affected import from AppInstance has been canceled. All other imports will resume.",
-            target: [
-              { id: appId, type: "AppInstance" },
-              { id: sessionId, type: "ImportSession" },
-            ],
-            details: { sessionId },
-          },
-        ]);
+        await this.#logRoadblock(
+          appId,
+          sessionId,
+          "system.import.roadblock.resume",
+          "The affected import from AppInstance has been canceled. All other imports will resume.",
+        );
       }
       return (await updateSession(this.#db, sessionId, {
         status: "CANCELLED",
@@ -499,17 +494,12 @@ export class AppCoordinator extends DurableObject<Env> {
         throw DomainError.validation("status", `import ${sessionId} is ${session.status}, not PAUSED_SAFEGUARD`);
       await this.#imports.beginApply(session);
       await liftRoadblock(this.#db, sessionId);
-      await writeLog(this.#db, [
-        {
-          eventType: "system.import.roadblock.reschedule_and_resume",
-          displayMessage: "The affected import from AppInstance has been resumed by an administrator. All other imports will resume.",
-          target: [
-            { id: appId, type: "AppInstance" },
-            { id: sessionId, type: "ImportSession" },
-          ],
-          details: { sessionId },
-        },
-      ]);
+      await this.#logRoadblock(
+        appId,
+        sessionId,
+        "system.import.roadblock.reschedule_and_resume",
+        "The affected import from AppInstance has been resumed by an administrator. All other imports will resume.",
+      );
       await this.ctx.storage.setAlarm(Date.now());
       return (await getSession(this.#db, appId, sessionId))!;
     });
@@ -521,6 +511,20 @@ export class AppCoordinator extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now());
       return null;
     });
+  }
+
+  async #logRoadblock(appId: string, sessionId: string, eventType: string, displayMessage: string): Promise<void> {
+    await writeLog(this.#db, [
+      {
+        eventType,
+        displayMessage,
+        target: [
+          { id: appId, type: "AppInstance" },
+          { id: sessionId, type: "ImportSession" },
+        ],
+        details: { sessionId },
+      },
+    ]);
   }
 
   async #requireSession(appId: string, sessionId: string): Promise<ImportSessionRow> {

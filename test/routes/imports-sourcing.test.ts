@@ -2,50 +2,12 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createApp, createUser } from "../helpers/api";
+import { downstreamUser, IMPORT_RULES, importingApp, runImport, scimCall } from "../helpers/imports";
 import { eventually, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
 
-const RULES = {
-  exactMatchCriteria: "EMAIL",
-  allowPartialMatch: false,
-  autoConfirmExactMatch: true,
-  autoConfirmPartialMatch: false,
-  autoConfirmNewUsers: true,
-  autoActivateNewUsers: false,
-};
-
-async function importingApp(extra: Record<string, unknown> = {}, appOverrides: Record<string, unknown> = {}) {
-  const scim = scimTenant();
-  const app = await createApp(appOverrides);
-  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
-    baseUrl: scim.baseUrl,
-    profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
-  });
-  const feature = await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, {
-    importRules: { userCreateAndMatch: RULES },
-    ...extra,
-  });
-  expect(feature.status, JSON.stringify(feature.body)).toBe(200);
-  return { app, scim };
-}
-
-async function scimCall(scim: ScimTenant, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${scim.baseUrl}${path}`, {
-    method,
-    headers: { "Content-Type": "application/scim+json", Authorization: `Bearer ${SCIM_TOKEN}` },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return res.status === 204 ? undefined : res.json();
-}
-
-async function downstreamUser(scim: ScimTenant, userName: string, givenName: string, familyName: string, email: string) {
-  return (await scimCall(scim, "POST", "/Users", {
-    schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
-    userName,
-    active: true,
-    name: { givenName, familyName },
-    emails: [{ value: email, primary: true }],
-  })) as { id: string };
-}
+const RULES = { ...IMPORT_RULES, allowPartialMatch: false };
+const importingAppWith = (extra: Record<string, unknown> = {}, appOverrides: Record<string, unknown> = {}) =>
+  importingApp({ importRules: { userCreateAndMatch: RULES }, ...extra }, appOverrides);
 
 const setActive = (scim: ScimTenant, id: string, active: boolean) =>
   scimCall(scim, "PATCH", `/Users/${id}`, {
@@ -53,28 +15,20 @@ const setActive = (scim: ScimTenant, id: string, active: boolean) =>
     Operations: [{ op: "replace", path: "active", value: active }],
   });
 
-async function runImport(appId: string) {
-  const started = await api("POST", `/api/v1/apps/${appId}/imports`, {});
-  expect(started.status, JSON.stringify(started.body)).toBe(202);
-  return eventually(
-    async () => {
-      const s = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
-      return s.status !== "RUNNING" ? s : undefined;
-    },
-    30_000,
-    "import",
-  );
-}
-
 const sourcing = (onDeactivated: string) => ({
   profileSourcing: { status: "ENABLED", onDeactivated, reactivateSuspended: true, reactivateDeactivated: true },
 });
 
 describe("profile sourcing", () => {
   it("deactivates, reactivates on an exact match, and updates the profile from the app", async () => {
-    const { app, scim } = await importingApp(sourcing("DEACTIVATE"));
+    const { app, scim } = await importingAppWith(sourcing("DEACTIVATE"));
     const stamp = crypto.randomUUID().slice(0, 6);
-    const ada = await downstreamUser(scim, `ada.${stamp}@example.com`, "Ada", "Lovelace", `ada.${stamp}@example.com`);
+    const ada = await downstreamUser(scim, {
+      userName: `ada.${stamp}@example.com`,
+      givenName: "Ada",
+      familyName: "Lovelace",
+      email: `ada.${stamp}@example.com`,
+    });
     const first = await runImport(app.id);
     expect(first.counters.new).toBe(1);
     const userId = (await api("GET", `/api/v1/apps/${app.id}/users`)).body[0].id;
@@ -100,9 +54,14 @@ describe("profile sourcing", () => {
   }, 60_000);
 
   it("suspends on deactivation when configured, and leaves a changed profile pending activation", async () => {
-    const { app, scim } = await importingApp(sourcing("SUSPEND"));
+    const { app, scim } = await importingAppWith(sourcing("SUSPEND"));
     const stamp = crypto.randomUUID().slice(0, 6);
-    const bo = await downstreamUser(scim, `bo.${stamp}@example.com`, "Bo", "Diddley", `bo.${stamp}@example.com`);
+    const bo = await downstreamUser(scim, {
+      userName: `bo.${stamp}@example.com`,
+      givenName: "Bo",
+      familyName: "Diddley",
+      email: `bo.${stamp}@example.com`,
+    });
     await runImport(app.id);
     const userId = (await api("GET", `/api/v1/apps/${app.id}/users`)).body[0].id;
     // Imported users start STAGED: give this one a password and activate it.
@@ -155,8 +114,18 @@ describe("import inline hook", () => {
     const scim = scimTenant();
     const stamp = crypto.randomUUID().slice(0, 6);
     const target = await createUser();
-    await downstreamUser(scim, `hooked.${stamp}@example.com`, "Hook", "Ed", `hooked.${stamp}@example.com`);
-    await downstreamUser(scim, `linkme.${stamp}@example.com`, "Link", "Me", `linkme.${stamp}@example.com`);
+    await downstreamUser(scim, {
+      userName: `hooked.${stamp}@example.com`,
+      givenName: "Hook",
+      familyName: "Ed",
+      email: `hooked.${stamp}@example.com`,
+    });
+    await downstreamUser(scim, {
+      userName: `linkme.${stamp}@example.com`,
+      givenName: "Link",
+      familyName: "Me",
+      email: `linkme.${stamp}@example.com`,
+    });
     await scim.hook({
       mode: "commands",
       forUserName: `hooked.${stamp}@example.com`,
@@ -183,7 +152,12 @@ describe("import inline hook", () => {
 
     // A second app whose hook links the imported user to a chosen Okta user.
     const scim2 = scimTenant();
-    await downstreamUser(scim2, `other.${stamp}@example.com`, "Oth", "Er", `other.${stamp}@example.com`);
+    await downstreamUser(scim2, {
+      userName: `other.${stamp}@example.com`,
+      givenName: "Oth",
+      familyName: "Er",
+      email: `other.${stamp}@example.com`,
+    });
     await scim2.hook({
       mode: "commands",
       commands: [
@@ -200,7 +174,12 @@ describe("import inline hook", () => {
   it("leaves items as planned when the hook fails or times out, and the import completes", async () => {
     for (const mode of ["error", "slow"] as const) {
       const scim = scimTenant();
-      await downstreamUser(scim, `plain.${mode}.${crypto.randomUUID().slice(0, 6)}@example.com`, "Pl", "Ain", `plain.${mode}@example.com`);
+      await downstreamUser(scim, {
+        userName: `plain.${mode}.${crypto.randomUUID().slice(0, 6)}@example.com`,
+        givenName: "Pl",
+        familyName: "Ain",
+        email: `plain.${mode}@example.com`,
+      });
       await scim.hook({ mode });
       const app = await hookedApp(scim);
       const session = await runImport(app.id);
@@ -213,8 +192,13 @@ describe("import inline hook", () => {
 
 describe("system log and durability", () => {
   it("records import phases and membership changes in the System Log", async () => {
-    const { app, scim } = await importingApp();
-    await downstreamUser(scim, `log.${crypto.randomUUID().slice(0, 6)}@example.com`, "Lo", "G", "log@example.com");
+    const { app, scim } = await importingAppWith();
+    await downstreamUser(scim, {
+      userName: `log.${crypto.randomUUID().slice(0, 6)}@example.com`,
+      givenName: "Lo",
+      familyName: "G",
+      email: "log@example.com",
+    });
     const since = new Date(Date.now() - 1000).toISOString();
     const session = await runImport(app.id);
     const logs = async (type: string) =>
@@ -233,10 +217,15 @@ describe("system log and durability", () => {
   });
 
   it("resumes after the coordinator is evicted mid-import and reaches the same final state", async () => {
-    const { app, scim } = await importingApp();
+    const { app, scim } = await importingAppWith();
     const stamp = crypto.randomUUID().slice(0, 6);
     for (let i = 0; i < 250; i++)
-      await downstreamUser(scim, `ev${i}.${stamp}@example.com`, "Ev", `${i}-${stamp}`, `ev${i}.${stamp}@example.com`);
+      await downstreamUser(scim, {
+        userName: `ev${i}.${stamp}@example.com`,
+        givenName: "Ev",
+        familyName: `${i}-${stamp}`,
+        email: `ev${i}.${stamp}@example.com`,
+      });
     await scim.fault({ method: "GET", path: "startIndex=101", kind: "delay", delayMs: 300, times: 1 });
     const started = await api("POST", `/api/v1/apps/${app.id}/imports`, {});
     await eventually(

@@ -2,60 +2,12 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { api, createApp, createUser } from "../helpers/api";
-import { eventually, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
+import { api, createUser } from "../helpers/api";
+import { downstreamUser, IMPORT_RULES, importingApp, runImport } from "../helpers/imports";
+import { eventually, SCIM_TOKEN, type ScimTenant } from "../helpers/scim";
 
-const RULES = {
-  exactMatchCriteria: "EMAIL",
-  allowPartialMatch: true,
-  autoConfirmExactMatch: true,
-  autoConfirmPartialMatch: false,
-  autoConfirmNewUsers: true,
-  autoActivateNewUsers: false,
-};
-
-async function importingApp(rules: Record<string, unknown> = RULES) {
-  const scim = scimTenant();
-  const app = await createApp();
-  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
-    baseUrl: scim.baseUrl,
-    profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
-  });
-  const feature = await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, { importRules: { userCreateAndMatch: rules } });
-  expect(feature.status).toBe(200);
-  return { app, scim };
-}
-
-async function downstreamUser(
-  scim: ScimTenant,
-  user: { userName: string; givenName?: string; familyName?: string; email?: string; active?: boolean },
-) {
-  const res = await fetch(`${scim.baseUrl}/Users`, {
-    method: "POST",
-    headers: { "Content-Type": "application/scim+json", Authorization: `Bearer ${SCIM_TOKEN}` },
-    body: JSON.stringify({
-      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
-      userName: user.userName,
-      active: user.active ?? true,
-      ...(user.givenName || user.familyName ? { name: { givenName: user.givenName, familyName: user.familyName } } : {}),
-      ...(user.email ? { emails: [{ value: user.email, primary: true }] } : {}),
-    }),
-  });
-  return (await res.json()) as { id: string };
-}
-
-async function runImport(appId: string, body: Record<string, unknown> = {}, until = (s: any) => s.status !== "RUNNING") {
-  const started = await api("POST", `/api/v1/apps/${appId}/imports`, body);
-  expect(started.status, JSON.stringify(started.body)).toBe(202);
-  return eventually(
-    async () => {
-      const session = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
-      return until(session) ? session : undefined;
-    },
-    20_000,
-    "import session",
-  );
-}
+const RULES = IMPORT_RULES;
+const importingAppWith = (rules: Record<string, unknown> = RULES) => importingApp({ importRules: { userCreateAndMatch: rules } });
 
 const items = async (appId: string, sessionId: string, result?: string) =>
   (await api("GET", `/api/v1/apps/${appId}/imports/${sessionId}/items${result ? `?result=${result}` : ""}`)).body;
@@ -68,7 +20,7 @@ afterEach(async () => {
 
 describe("import settings", () => {
   it("serves INBOUND_PROVISIONING with Okta's shape, partial updates and the userNameFormat alias", async () => {
-    const { app } = await importingApp();
+    const { app } = await importingAppWith();
     const res = await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, {
       importSettings: {
         username: { userNameFormat: "CUSTOM", userNameExpression: 'String.substringBefore(user.userName, "@") + "@corp.example"' },
@@ -98,7 +50,7 @@ describe("import settings", () => {
 
 describe("running imports", () => {
   it("plans exact (email), partial (names), new, ignored and auto-confirms per the rules", async () => {
-    const { app, scim } = await importingApp();
+    const { app, scim } = await importingAppWith();
     const stamp = crypto.randomUUID().slice(0, 6);
     const exactUser = await createUser({ profile: { email: `exact.${stamp}@example.com`, login: `exact.${stamp}@example.com` } });
     const partialUser = await createUser({ profile: { firstName: "Parti", lastName: `Al${stamp}` } });
@@ -157,7 +109,7 @@ describe("running imports", () => {
   });
 
   it("flags a conflict when the match is ambiguous and never applies it", async () => {
-    const { app, scim } = await importingApp();
+    const { app, scim } = await importingAppWith();
     const stamp = crypto.randomUUID().slice(0, 6);
     const shared = `shared.${stamp}@example.com`;
     await createUser({ profile: { email: shared } });
@@ -177,7 +129,7 @@ describe("running imports", () => {
   });
 
   it("matches by username format and activates confirmed new users when asked", async () => {
-    const { app, scim } = await importingApp({ ...RULES, exactMatchCriteria: "USERNAME", autoConfirmNewUsers: false });
+    const { app, scim } = await importingAppWith({ ...RULES, exactMatchCriteria: "USERNAME", autoConfirmNewUsers: false });
     const user = await createUser();
     await downstreamUser(scim, { userName: user.profile.login, givenName: "A", familyName: "B" });
     await downstreamUser(scim, {
@@ -197,7 +149,7 @@ describe("running imports", () => {
   });
 
   it("changes nothing on a dry run, and nothing on an unchanged re-run", async () => {
-    const { app, scim } = await importingApp();
+    const { app, scim } = await importingAppWith();
     const stamp = crypto.randomUUID().slice(0, 6);
     for (let i = 0; i < 3; i++)
       await downstreamUser(scim, {
@@ -232,7 +184,7 @@ describe("running imports", () => {
   });
 
   it("pages through the downstream with startIndex/count and fails the session on a failed page", async () => {
-    const { app, scim } = await importingApp();
+    const { app, scim } = await importingAppWith();
     const stamp = crypto.randomUUID().slice(0, 6);
     for (let i = 0; i < 130; i++)
       await downstreamUser(scim, {
@@ -259,7 +211,7 @@ describe("running imports", () => {
 
 describe("import safeguards", () => {
   async function appWithLinkedUsers(count: number) {
-    const { app, scim } = await importingApp();
+    const { app, scim } = await importingAppWith();
     const stamp = crypto.randomUUID().slice(0, 6);
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -298,7 +250,7 @@ describe("import safeguards", () => {
     expect(roadblock.body).toMatchObject({ sessionId: paused.id, appId: app.id, level: "APP", importsPaused: true });
 
     // Every other import waits behind the roadblock.
-    const { app: other } = await importingApp();
+    const { app: other } = await importingAppWith();
     const waiting = await api("POST", `/api/v1/apps/${other.id}/imports`, { dryRun: true });
     expect(waiting.body).toMatchObject({ status: "RUNNING", phase: "WAITING" });
 
@@ -341,7 +293,7 @@ describe("import safeguards", () => {
 
 describe("scheduled imports", () => {
   it("starts a due import from the Cron Trigger, in the schedule's timezone, and not twice", async () => {
-    const { app, scim } = await importingApp();
+    const { app, scim } = await importingAppWith();
     await downstreamUser(scim, {
       userName: `cron.${crypto.randomUUID().slice(0, 6)}@example.com`,
       givenName: "C",

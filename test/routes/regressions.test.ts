@@ -1,62 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { api, createApp, createGroup, createUser } from "../helpers/api";
+import { downstreamUser, importingApp, runImport } from "../helpers/imports";
 import { eventually, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
 
 // Regression tests for defects a code review found.
-
-const RULES = {
-  exactMatchCriteria: "EMAIL",
-  allowPartialMatch: false,
-  autoConfirmExactMatch: true,
-  autoConfirmPartialMatch: false,
-  autoConfirmNewUsers: true,
-  autoActivateNewUsers: false,
-};
-
-async function importingApp() {
-  const scim = scimTenant();
-  const app = await createApp();
-  await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
-    baseUrl: scim.baseUrl,
-    profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
-  });
-  await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, { importRules: { userCreateAndMatch: RULES } });
-  return { app, scim };
-}
-
-async function downstreamUser(scim: ScimTenant, userName: string, email: string, familyName = "User") {
-  const res = await fetch(`${scim.baseUrl}/Users`, {
-    method: "POST",
-    headers: { "Content-Type": "application/scim+json", Authorization: `Bearer ${SCIM_TOKEN}` },
-    body: JSON.stringify({
-      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
-      userName,
-      active: true,
-      name: { givenName: "Re", familyName },
-      emails: [{ value: email, primary: true }],
-    }),
-  });
-  return (await res.json()) as { id: string };
-}
-
-async function runImport(appId: string) {
-  const started = await api("POST", `/api/v1/apps/${appId}/imports`, {});
-  expect(started.status, JSON.stringify(started.body)).toBe(202);
-  return eventually(
-    async () => {
-      const s = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
-      return s.status !== "RUNNING" ? s : undefined;
-    },
-    20_000,
-    "import",
-  );
-}
 
 describe("import robustness", () => {
   it("skips a resource that is not a user without breaking the page's numbering", async () => {
     const { app, scim } = await importingApp();
     const stamp = crypto.randomUUID().slice(0, 6);
-    for (let i = 0; i < 3; i++) await downstreamUser(scim, `m${i}.${stamp}@example.com`, `m${i}.${stamp}@example.com`, `M${i}${stamp}`);
+    for (let i = 0; i < 3; i++)
+      await downstreamUser(scim, {
+        userName: `m${i}.${stamp}@example.com`,
+        email: `m${i}.${stamp}@example.com`,
+        givenName: "Re",
+        familyName: `M${i}${stamp}`,
+      });
     await scim.fault({ method: "GET", path: "startIndex=1", kind: "malformed-resource", times: 1 });
     const session = await runImport(app.id);
     expect(session).toMatchObject({ status: "COMPLETED", counters: { fetched: 3, new: 3, applied: 3 } });
@@ -68,7 +27,12 @@ describe("import robustness", () => {
     const group = await createGroup();
     await api("PUT", `/api/v1/groups/${group.id}/users/${user.id}`);
     await api("PUT", `/api/v1/apps/${app.id}/groups/${group.id}`, undefined, { "Content-Length": "0" });
-    await downstreamUser(scim, `link.${crypto.randomUUID().slice(0, 6)}`, user.profile.email);
+    await downstreamUser(scim, {
+      userName: `link.${crypto.randomUUID().slice(0, 6)}`,
+      email: user.profile.email,
+      givenName: "Re",
+      familyName: "User",
+    });
     const session = await runImport(app.id);
     expect(session.counters).toMatchObject({ exact: 1, applied: 1 });
     const appUser = (await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body;
@@ -84,7 +48,16 @@ describe("import robustness", () => {
         const stamp = crypto.randomUUID().slice(0, 6);
         const ids = [];
         for (let i = 0; i < 60; i++)
-          ids.push((await downstreamUser(scim, `q${i}.${stamp}@example.com`, `q${i}.${stamp}@example.com`, `Q${i}${stamp}`)).id);
+          ids.push(
+            (
+              await downstreamUser(scim, {
+                userName: `q${i}.${stamp}@example.com`,
+                email: `q${i}.${stamp}@example.com`,
+                givenName: "Re",
+                familyName: `Q${i}${stamp}`,
+              })
+            ).id,
+          );
         await api("PUT", "/api/v1/import-safeguards", { org: { enabled: false } });
         expect((await runImport(app.id)).counters.applied).toBe(60);
         await api("PUT", "/api/v1/import-safeguards", { org: { enabled: true } });
