@@ -3,6 +3,7 @@ import { DEFAULT_INBOUND } from "../../src/imports/inbound-settings";
 import { autoConfirmed, flattenScimUser, oktaUsernameFor, sourcingResult } from "../../src/imports/matching";
 import { DEFAULT_SAFEGUARDS, evaluateSafeguards } from "../../src/imports/safeguards";
 import { isDue } from "../../src/imports/scheduler";
+import { EMPTY_COUNTERS } from "../../src/coordinator/import-runner";
 
 describe("import safeguards", () => {
   const settings = DEFAULT_SAFEGUARDS;
@@ -134,23 +135,7 @@ describe("import progress", () => {
       lastUpdated: created,
       completed: null,
     } as const;
-    const counters = {
-      fetched: 200,
-      downstreamTotal: 1_000,
-      exact: 0,
-      partial: 0,
-      new: 0,
-      conflicts: 0,
-      unchanged: 0,
-      ignored: 0,
-      updated: 0,
-      deactivated: 0,
-      reactivated: 0,
-      toUnassign: 0,
-      applied: 0,
-      pending: 0,
-      errors: 0,
-    };
+    const counters = { ...EMPTY_COUNTERS, fetched: 200, downstreamTotal: 1_000 };
     const fetching = sessionProgress({ ...base, phase: "FETCH", counters }, created.getTime() + 10_000);
     expect(fetching).toEqual({ phase: "FETCH", done: 200, total: 1_000, ratePerSecond: 20, etaSeconds: 40 });
     const applying = sessionProgress(
