@@ -248,6 +248,7 @@ export class ImportRunner {
         });
         try {
           const response = await fetch(hook.uri, {
+            redirect: "manual",
             method: "POST",
             headers,
             body: JSON.stringify(request),

@@ -33,3 +33,10 @@ export function decodeCursor(cursor: string, arity: number): CursorKey {
   }
   throw new DomainError("E0000029", "", ["after: the cursor is not one this server issued"]);
 }
+
+/** A numeric part of a decoded cursor; anything else is the same E0000029. */
+export function cursorNumber(part: string | number | undefined): number {
+  const n = typeof part === "number" ? part : Number.NaN;
+  if (!Number.isFinite(n)) throw new DomainError("E0000029", "", ["after: the cursor is not one this server issued"]);
+  return n;
+}

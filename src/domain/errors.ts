@@ -77,6 +77,11 @@ export class DomainError extends Error {
   }
 }
 
+/** D1 reports a lost race on a unique index as a constraint failure. */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`);
+}
+
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorJson };
 
 /** Runs `fn`, turning a DomainError into a failed Result so it survives RPC intact. */

@@ -21,7 +21,16 @@ export function parseExpression(text: string, param: "filter" | "search", rules:
   } catch {
     throw invalid(`${param}: could not parse "${text}"`);
   }
-  return convert(tree, param, rules);
+  const expression = convert(tree, param, rules);
+  // Each condition binds two parameters and D1 allows 100 per statement (with room for paging).
+  if (countConditions(expression) > MAX_CONDITIONS) throw invalid(`${param}: at most ${MAX_CONDITIONS} conditions`);
+  return expression;
+}
+
+const MAX_CONDITIONS = 20;
+
+function countConditions(expression: Expression): number {
+  return expression.kind === "cond" ? 1 : expression.terms.reduce((sum, term) => sum + countConditions(term), 0);
 }
 
 function convert(node: Filter, param: string, rules: AttributeRules): Expression {

@@ -25,7 +25,16 @@ export function errorResponse(c: Context<AppEnv>, error: DomainError): Response 
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof DomainError) return errorResponse(c, err);
   if (err instanceof HTTPException) return errorResponse(c, fromHttpException(err));
-  console.error(JSON.stringify({ requestId: c.get("requestId"), error: err.name, message: err.message, stack: err.stack }));
+  // Query errors quote their bound parameters (hashes, sealed credentials): those are cut.
+  const message = err.message.replace(/params:[\s\S]*/, "params: [redacted]");
+  console.error(
+    JSON.stringify({
+      requestId: c.get("requestId"),
+      error: err.name,
+      message,
+      cause: err.cause instanceof Error ? err.cause.message : undefined,
+    }),
+  );
   return errorResponse(c, new DomainError("E0000009"));
 }
 

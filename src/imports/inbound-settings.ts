@@ -1,8 +1,20 @@
+import { Cron } from "croner";
 import { z } from "zod";
 
 // Okta's INBOUND_PROVISIONING CapabilitiesInboundProvisioningObject (okta-reference.md §7), plus
 // provisio's additive profileSourcing ("Allow <app> to source Okta users").
-const scheduleEntry = z.object({ expression: z.string().min(1).max(100), timezone: z.string().min(1).max(64).default("UTC") });
+const scheduleEntry = z
+  .object({ expression: z.string().min(1).max(100), timezone: z.string().min(1).max(64).default("UTC") })
+  .superRefine((entry, ctx) => {
+    try {
+      new Cron(entry.expression, { timezone: entry.timezone, paused: true }).nextRun();
+    } catch (error) {
+      ctx.addIssue({
+        code: "custom",
+        message: `not a valid cron expression and timezone: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  });
 
 export const inboundSchema = z.object({
   importSettings: z.object({

@@ -37,8 +37,12 @@ export function checkDownstreamUrl(raw: string, access: DownstreamAccess): URL {
 type HostKind = "public" | "loopback" | "private" | "link-local";
 
 export function hostKind(hostname: string): HostKind {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost") || host === "::1" || host === "0.0.0.0") return "loopback";
+  // A trailing dot names the same host ("localhost." is localhost).
+  const host = hostname
+    .replace(/^\[|\]$/g, "")
+    .toLowerCase()
+    .replace(/\.$/, "");
+  if (host === "localhost" || host.endsWith(".localhost") || host === "::1" || host === "::" || host === "0.0.0.0") return "loopback";
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
   if (v4) {
     const [a, b] = [Number(v4[1]), Number(v4[2])];
@@ -50,7 +54,14 @@ export function hostKind(hostname: string): HostKind {
   if (host.includes(":")) {
     if (host.startsWith("fe8") || host.startsWith("fe9") || host.startsWith("fea") || host.startsWith("feb")) return "link-local";
     if (host.startsWith("fc") || host.startsWith("fd")) return "private";
-    if (host.startsWith("::ffff:")) return hostKind(host.slice(7));
+    // IPv4-mapped and NAT64 addresses stand for the IPv4 address inside them; the URL parser
+    // writes ::ffff:127.0.0.1 as ::ffff:7f00:1.
+    const mapped = /^(?:::ffff:|64:ff9b::)(?:([0-9a-f]{1,4}):([0-9a-f]{1,4})|(\d+\.\d+\.\d+\.\d+))$/.exec(host);
+    if (mapped) {
+      if (mapped[3]) return hostKind(mapped[3]);
+      const [hi, lo] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
+      return hostKind(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+    }
     return "public";
   }
   if (host.endsWith(".internal") || host.endsWith(".local") || host.endsWith(".lan")) return "private";

@@ -37,6 +37,8 @@ export class ScimClient {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.connection.timeoutMs),
+        // A redirect could lead anywhere (http, private addresses): it is an answer, not followed.
+        redirect: "manual",
       });
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");

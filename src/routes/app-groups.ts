@@ -3,7 +3,7 @@ import { z } from "zod";
 import { getAppGroup, listAppGroups } from "../db/queries/app-groups";
 import { getGroup } from "../db/queries/groups";
 import { appCoordinator } from "../coordinator/client";
-import { decodeCursor } from "../domain/cursor";
+import { cursorNumber, decodeCursor } from "../domain/cursor";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
@@ -33,7 +33,7 @@ export const appGroupsRoutes = new Hono<AppEnv>()
     const rows = await listAppGroups(db, {
       appId,
       q: query.q,
-      after: after ? { priority: Number(after[0]), groupId: String(after[1]) } : undefined,
+      after: after ? { priority: cursorNumber(after[0]), groupId: String(after[1]) } : undefined,
       limit: query.limit,
     });
     const items = respondWithPage(c, rows, query.limit, (row) => [row.assignment.priority, row.assignment.groupId]);

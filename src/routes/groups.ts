@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { DB } from "../db/client";
 import type { GroupRow } from "../db/schema";
-import { countMembers, listGroupMembers, listGroups } from "../db/queries/groups";
-import { appIdsOfGroup, listAppsOfGroup } from "../db/queries/app-groups";
+import { groupStats, listGroupMembers, listGroups } from "../db/queries/groups";
+import { listAppsOfGroup } from "../db/queries/app-groups";
 import { groupColumns, groupFilterRules, groupSearchRules } from "../db/queries/search-rules";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
@@ -25,10 +25,17 @@ const listQuery = z.object({
   expand: z.enum(["stats"]).optional(),
 });
 
-async function statsOf(db: DB, group: GroupRow): Promise<GroupStats> {
-  const [usersCount, appIds] = await Promise.all([countMembers(db, group.id), appIdsOfGroup(db, group.id)]);
-  // Push mapping counts arrive with Group Push.
-  return { usersCount, appsCount: appIds.length, groupPushMappingsCount: 0, hasAdminPrivilege: false };
+async function statsFor(db: DB, groups: GroupRow[]): Promise<Map<string, GroupStats>> {
+  const counts = await groupStats(
+    db,
+    groups.map((g) => g.id),
+  );
+  return new Map(
+    [...counts].map(([id, c]) => [
+      id,
+      { usersCount: c.users, appsCount: c.apps, groupPushMappingsCount: c.pushes, hasAdminPrivilege: false },
+    ]),
+  );
 }
 
 export const groupsRoutes = new Hono<AppEnv>()
@@ -46,13 +53,13 @@ export const groupsRoutes = new Hono<AppEnv>()
     const rows = await listGroups(db, { q: query.q, where, afterId: afterId(query.after), limit: query.limit });
     const items = respondWithPage(c, rows, query.limit, (row) => [row.id]);
     const base = baseUrl(c);
-    const body = await Promise.all(items.map(async (group) => groupJson(group, base, query.expand ? await statsOf(db, group) : undefined)));
-    return c.json(body);
+    const stats = query.expand ? await statsFor(db, items) : undefined;
+    return c.json(items.map((group) => groupJson(group, base, stats?.get(group.id))));
   })
   .get("/:groupId", requireScope("okta.groups.read"), queryParams(z.object({ expand: z.enum(["stats"]).optional() })), async (c) => {
     const db = c.get("db");
     const group = await requireGroup(db, c.req.param("groupId"));
-    const stats = c.req.valid("query").expand ? await statsOf(db, group) : undefined;
+    const stats = c.req.valid("query").expand ? (await statsFor(db, [group])).get(group.id) : undefined;
     return c.json(groupJson(group, baseUrl(c), stats));
   })
   .put("/:groupId", requireScope("okta.groups.manage"), jsonBody(groupBodySchema, "group"), async (c) => {

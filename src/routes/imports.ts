@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { saveProvisioning } from "../db/queries/provisioning";
+import { updateProvisioning } from "../db/queries/provisioning";
 import { appsWithWaitingSessions, getOrgSetting, getSession, listItems, listSessions, putOrgSetting } from "../db/queries/imports";
 import { appCoordinator } from "../coordinator/client";
 import { ROADBLOCK_KEY, SAFEGUARDS_KEY, type Roadblock } from "../coordinator/import-runner";
-import { decodeCursor } from "../domain/cursor";
+import { cursorNumber, decodeCursor } from "../domain/cursor";
 import { DomainError } from "../domain/errors";
 import { DEFAULT_INBOUND, inboundPatchSchema, mergeInbound } from "../imports/inbound-settings";
 import { DEFAULT_SAFEGUARDS, safeguardPatchSchema, type SafeguardSettings } from "../imports/safeguards";
@@ -33,12 +33,10 @@ export const appImportsRoutes = new Hono<AppEnv>()
     const scheduleTurnedOn =
       inbound.importSettings.schedule.status === "ENABLED" && row.inbound?.importSettings.schedule.status !== "ENABLED";
     const now = Date.now();
-    await saveProvisioning(db, {
-      ...row,
+    await updateProvisioning(db, app.id, {
       inbound,
       // A schedule counts from when it was switched on: its first run is the next cron time.
-      lastFullImportAt: scheduleTurnedOn ? now : row.lastFullImportAt,
-      lastIncrementalImportAt: scheduleTurnedOn ? now : row.lastIncrementalImportAt,
+      ...(scheduleTurnedOn ? { lastFullImportAt: now, lastIncrementalImportAt: now } : {}),
       lastUpdated: new Date(),
     });
     return c.json(inboundFeatureJson(app.id, baseUrl(c), inbound, row.connectionStatus));
@@ -60,7 +58,7 @@ export const appImportsRoutes = new Hono<AppEnv>()
       const app = await requireApp(db, c.req.param("appId"));
       const { after, limit } = c.req.valid("query");
       const key = after ? decodeCursor(after, 2) : undefined;
-      const rows = await listSessions(db, app.id, key ? { created: Number(key[0]), id: String(key[1]) } : undefined, limit);
+      const rows = await listSessions(db, app.id, key ? { created: cursorNumber(key[0]), id: String(key[1]) } : undefined, limit);
       const items = respondWithPage(c, rows, limit, (row) => [row.created.getTime(), row.id]);
       const base = baseUrl(c);
       return c.json(items.map((row) => sessionJson(row, base)));
@@ -81,7 +79,7 @@ export const appImportsRoutes = new Hono<AppEnv>()
       const session = await getSession(db, c.req.param("appId"), c.req.param("sessionId"));
       if (!session) throw DomainError.notFound(c.req.param("sessionId"), "ImportSession");
       const { result, after, limit } = c.req.valid("query");
-      const afterSeq = after ? Number(decodeCursor(after, 1)[0]) : 0;
+      const afterSeq = after ? cursorNumber(decodeCursor(after, 1)[0]) : 0;
       const rows = await listItems(db, session.id, result, afterSeq, limit);
       return c.json(respondWithPage(c, rows, limit, (row) => [row.seq]).map(itemJson));
     },

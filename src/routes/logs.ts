@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { listLogEvents } from "../db/queries/system-log";
 import { logEventJson } from "../audit/system-log";
-import { decodeCursor } from "../domain/cursor";
+import { cursorNumber, decodeCursor } from "../domain/cursor";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
@@ -36,7 +36,7 @@ export const logsRoutes = new Hono<AppEnv>().get("/", requireScope("okta.logs.re
     until: query.until ? new Date(query.until) : undefined,
     eventType,
     q: query.q,
-    after: key ? { published: Number(key[0]), uuid: String(key[1]) } : undefined,
+    after: key ? { published: cursorNumber(key[0]), uuid: String(key[1]) } : undefined,
     limit: query.limit,
   });
   return c.json(respondWithPage(c, rows, query.limit, (row) => [row.published.getTime(), row.uuid]).map(logEventJson));

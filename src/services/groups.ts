@@ -4,7 +4,7 @@ import * as groupQueries from "../db/queries/groups";
 import { appIdsOfGroup } from "../db/queries/app-groups";
 import { pushMappingsOfGroup } from "../db/queries/group-push";
 import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
-import { DomainError } from "../domain/errors";
+import { DomainError, isUniqueViolation } from "../domain/errors";
 import { newId } from "../domain/ids";
 import type { GroupProfileInput } from "../wire/group";
 
@@ -32,7 +32,12 @@ export async function createGroup(db: DB, profile: GroupProfileInput): Promise<G
     lastUpdated: now,
     lastMembershipUpdated: now,
   };
-  await groupQueries.insertGroup(db, row);
+  try {
+    await groupQueries.insertGroup(db, row);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken();
+    throw error;
+  }
   return row;
 }
 
@@ -41,7 +46,12 @@ export async function replaceGroupProfile(db: DB, group: GroupRow, profile: Grou
   if (group.type !== "OKTA_GROUP") throw DomainError.validation("type", "Only OKTA_GROUP profiles can be replaced");
   const holder = await groupQueries.findGroupIdByName(db, profile.name);
   if (holder && holder !== group.id) throw nameTaken();
-  return (await groupQueries.updateGroup(db, group.id, { ...profileColumns(profile), lastUpdated: new Date() })) ?? group;
+  try {
+    return (await groupQueries.updateGroup(db, group.id, { ...profileColumns(profile), lastUpdated: new Date() })) ?? group;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken();
+    throw error;
+  }
 }
 
 /**
@@ -49,9 +59,13 @@ export async function replaceGroupProfile(db: DB, group: GroupRow, profile: Grou
  * it re-check its group-controlled users.
  */
 export async function deleteGroup(env: Env, db: DB, group: GroupRow): Promise<void> {
-  const appIds = await appIdsOfGroup(db, group.id);
+  const [appIds, pushed] = await Promise.all([appIdsOfGroup(db, group.id), pushMappingsOfGroup(db, group.id)]);
   await groupQueries.deleteGroup(db, group.id);
-  await Promise.all(appIds.map((appId) => appCoordinator(env, appId).groupDeleted()));
+  await Promise.all([
+    ...appIds.map((appId) => appCoordinator(env, appId).groupDeleted()),
+    // Its push mappings went with it: each app forgets what it pushed (the downstream group stays).
+    ...pushed.map((mapping) => appCoordinator(env, mapping.appId).pushMappingDeleted(mapping.id, null, false)),
+  ]);
 }
 
 /** PUT /groups/{id}/users/{userId}: idempotent; the apps the group is assigned to follow. */

@@ -5,7 +5,7 @@ import * as userQueries from "../db/queries/users";
 import { appIdsForUser } from "../db/queries/app-users";
 import { appIdsGrantedByGroups } from "../db/queries/app-groups";
 import { hashPassword } from "../crypto/password-hash";
-import { DomainError } from "../domain/errors";
+import { DomainError, isUniqueViolation } from "../domain/errors";
 import { newId } from "../domain/ids";
 import { applyLifecycle, statusAfterCreate, type LifecycleOperation } from "../domain/user-lifecycle";
 import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
@@ -54,11 +54,6 @@ async function assertLoginFree(db: DB, login: string, exceptUserId?: string): Pr
 
 function loginTaken(): DomainError {
   return DomainError.validation("login", "login: An object with this field already exists in the current organization");
-}
-
-/** D1 reports a lost race on the unique login index as a constraint failure. */
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && /UNIQUE constraint failed/i.test(`${error.message} ${String(error.cause ?? "")}`);
 }
 
 export async function createUser(env: Env, db: DB, input: CreateUserInput, activate: boolean): Promise<UserRow> {

@@ -131,3 +131,71 @@ describe("provisioning robustness", () => {
     expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body).toMatchObject({ scope: "GROUP" });
   });
 });
+
+describe("bad input is a 4xx, never a 500", () => {
+  it("refuses filters on built-in property names and filters with too many conditions", async () => {
+    for (const path of [
+      '/api/v1/users?filter=constructor eq "x"',
+      '/api/v1/groups?search=toString eq "x"',
+      '/api/v1/apps?filter=__proto__ eq "x"',
+    ]) {
+      const res = await api("GET", path.replace(/ /g, "%20").replace(/"/g, "%22"));
+      expect(res.status, path).toBe(400);
+      expect(res.body.errorCode).toBe("E0000031");
+    }
+    const many = Array.from({ length: 21 }, (_, i) => `profile.a${i} eq "x"`).join(" or ");
+    const res = await api("GET", `/api/v1/users?search=${encodeURIComponent(many)}`);
+    expect(res.status).toBe(400);
+    expect(res.body.errorCode).toBe("E0000031");
+  });
+
+  it("matches long prefixes and short logins with _ literally", async () => {
+    const user = await createUser({ profile: { login: `a_b.${crypto.randomUUID().slice(0, 6)}@example.com` } });
+    const short = user.profile.login.split("@")[0];
+    expect((await api("GET", `/api/v1/users/${short}`)).body.id).toBe(user.id);
+    expect((await api("GET", `/api/v1/users/${short.replace("_", "x")}`)).status).toBe(404);
+    const long = "x".repeat(60);
+    expect((await api("GET", `/api/v1/users?q=${long}`)).body).toEqual([]);
+    const app = await createApp({
+      label: `${"Long label ".repeat(6)}${crypto.randomUUID().slice(0, 4)}`,
+      signOnMode: "AUTO_LOGIN",
+      settings: { signOn: { loginUrl: "https://e.example" } },
+    });
+    expect(app.name).toMatch(/^provisio_longlabel/);
+  });
+
+  it("refuses an invalid import schedule instead of breaking every app's scheduled imports", async () => {
+    const { app } = await importingApp();
+    for (const entry of [{ expression: "every tuesday" }, { expression: "0 * * * *", timezone: "Mars/Phobos" }]) {
+      const res = await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, {
+        importSettings: { schedule: { status: "ENABLED", fullImport: entry } },
+      });
+      expect(res.status, JSON.stringify(entry)).toBe(400);
+    }
+  });
+
+  it("answers concurrent creates of one group name with one 200 and 400s", async () => {
+    const name = `Race ${crypto.randomUUID().slice(0, 6)}`;
+    const results = await Promise.all(Array.from({ length: 4 }, () => api("POST", "/api/v1/groups", { profile: { name } })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400, 400]);
+  });
+
+  it("refuses a forged cursor with E0000029", async () => {
+    const forged = btoa(JSON.stringify([1, "not-a-number", "x"])).replace(/=+$/, "");
+    const res = await api("GET", `/api/v1/logs?after=${forged}`);
+    expect(res.status).toBe(400);
+    expect(res.body.errorCode).toBe("E0000029");
+  });
+
+  it("counts a group's push mappings in its stats", async () => {
+    const { app } = await importingApp();
+    const group = await createGroup();
+    await api("POST", `/api/v1/apps/${app.id}/group-push/mappings`, {
+      sourceGroupId: group.id,
+      targetGroupName: "Stats",
+      status: "INACTIVE",
+    });
+    const listed = await api("GET", `/api/v1/groups?expand=stats&filter=${encodeURIComponent(`id eq "${group.id}"`)}`);
+    expect(listed.body[0]._embedded.stats).toMatchObject({ usersCount: 0, appsCount: 0, groupPushMappingsCount: 1 });
+  });
+});

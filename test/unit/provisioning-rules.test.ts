@@ -8,7 +8,15 @@ import { randomPassword, scimUserPayload } from "../../src/provisioning/scim-use
 
 describe("downstream URL guard", () => {
   it("classifies hosts", () => {
-    expect(["localhost", "127.0.0.1", "127.9.9.9", "[::1]", "0.0.0.0"].map(hostKind)).toEqual(Array(5).fill("loopback"));
+    expect(["localhost", "127.0.0.1", "127.9.9.9", "[::1]", "0.0.0.0", "localhost.", "[::]"].map(hostKind)).toEqual(
+      Array(7).fill("loopback"),
+    );
+    // The URL parser writes IPv4-mapped addresses in hex: they are still the IPv4 address.
+    expect([new URL("https://[::ffff:127.0.0.1]/").hostname, new URL("https://[::ffff:169.254.169.254]/").hostname].map(hostKind)).toEqual([
+      "loopback",
+      "link-local",
+    ]);
+    expect(hostKind("db.internal.")).toBe("private");
     expect(["10.1.2.3", "172.16.0.1", "172.31.255.1", "192.168.1.1", "100.64.0.1", "[fd00::1]", "db.internal"].map(hostKind)).toEqual(
       Array(7).fill("private"),
     );

@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { GroupGrant } from "../../assignments/effective-profile";
 import type { DB } from "../client";
 import { appGroups, apps, groupMembers, groups, type AppGroupRow, type AppRow, type GroupRow } from "../schema";
-import { escapeLike } from "./expression-sql";
+import { startsWith } from "./expression-sql";
 
 export async function getAppGroup(db: DB, appId: string, groupId: string): Promise<AppGroupRow | undefined> {
   return db.query.appGroups.findFirst({ where: and(eq(appGroups.appId, appId), eq(appGroups.groupId, groupId)) });
@@ -24,7 +24,7 @@ export interface AppGroupListQuery {
 /** A keyset page of an app's group assignments in priority order, with each group. */
 export async function listAppGroups(db: DB, query: AppGroupListQuery): Promise<{ assignment: AppGroupRow; group: GroupRow }[]> {
   const conditions: (SQL | undefined)[] = [eq(appGroups.appId, query.appId)];
-  if (query.q) conditions.push(sql`${groups.name} LIKE ${escapeLike(query.q) + "%"} ESCAPE '\\'`);
+  if (query.q) conditions.push(startsWith(groups.name, query.q));
   if (query.after) {
     const { priority, groupId } = query.after;
     conditions.push(or(gt(appGroups.priority, priority), and(eq(appGroups.priority, priority), gt(appGroups.groupId, groupId))));

@@ -1,8 +1,8 @@
-import { count, eq, sql, type SQL } from "drizzle-orm";
+import { count, eq, type SQL } from "drizzle-orm";
 import type { DB } from "../client";
 import { keysetPage } from "./keyset";
 import { apps, type AppRow } from "../schema";
-import { escapeLike, startsWithAny } from "./expression-sql";
+import { startsWith, startsWithAny } from "./expression-sql";
 
 export async function getApp(db: DB, id: string): Promise<AppRow | undefined> {
   return db.query.apps.findFirst({ where: eq(apps.id, id) });
@@ -23,11 +23,10 @@ export async function listApps(db: DB, query: AppListQuery): Promise<AppRow[]> {
 
 /** Names already taken by generated custom-app names with this stem (stem_1, stem_2, ...). */
 export async function countNamesLike(db: DB, stem: string): Promise<number> {
-  const pattern = `${escapeLike(`${stem}_`)}%`;
   const [row] = await db
     .select({ n: count() })
     .from(apps)
-    .where(sql`${apps.name} LIKE ${pattern} ESCAPE '\\'`);
+    .where(startsWith(apps.name, `${stem}_`, false));
   return row?.n ?? 0;
 }
 

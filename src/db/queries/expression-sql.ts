@@ -29,9 +29,9 @@ function conditionToSql(condition: Condition, column: Column): SQL {
   const rhs = column.kind === "ci-text" ? value.toLowerCase() : value;
   switch (op) {
     case "sw":
-      return sql`${lhs} LIKE ${escapeLike(rhs) + "%"} ESCAPE '\\'`;
+      return startsWith(lhs, rhs, column.kind === "ci-text");
     case "co":
-      return sql`${lhs} LIKE ${"%" + escapeLike(rhs) + "%"} ESCAPE '\\'`;
+      return contains(lhs, rhs, column.kind === "ci-text");
     default:
       return sql`${lhs} ${sql.raw(comparator(op))} ${rhs}`;
   }
@@ -41,14 +41,24 @@ function comparator(op: string): string {
   return { eq: "=", gt: ">", ge: ">=", lt: "<", le: "<=" }[op] ?? "=";
 }
 
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+// Prefix and substring tests use substr()/instr() rather than LIKE: D1 refuses LIKE patterns
+// longer than 50 bytes, and these need no wildcard escaping.
+
+/** `column` starts with `prefix` (case-insensitively unless `caseSensitive`). */
+export function startsWith(column: SQLWrapper, prefix: string, caseInsensitive = true): SQL {
+  return caseInsensitive
+    ? sql`lower(substr(${column}, 1, ${prefix.length})) = ${prefix.toLowerCase()}`
+    : sql`substr(${column}, 1, ${prefix.length}) = ${prefix}`;
+}
+
+/** `column` contains `part` (case-insensitively unless `caseSensitive`). */
+export function contains(column: SQLWrapper, part: string, caseInsensitive = true): SQL {
+  return caseInsensitive ? sql`instr(lower(${column}), ${part.toLowerCase()}) > 0` : sql`instr(${column}, ${part}) > 0`;
 }
 
 /** A prefix match (Okta's `q`) on any of the given columns, case-insensitive. */
 export function startsWithAny(prefix: string, columns: SQLWrapper[]): SQL {
-  const pattern = escapeLike(prefix) + "%";
-  return or(...columns.map((column) => sql`${column} LIKE ${pattern} ESCAPE '\\'`)) as SQL;
+  return or(...columns.map((column) => startsWith(column, prefix))) as SQL;
 }
 
 /** json_extract path for a profile attribute, validated to a safe identifier by the caller. */

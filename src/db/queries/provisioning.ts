@@ -11,6 +11,11 @@ export async function saveProvisioning(db: DB, row: AppProvisioningRow): Promise
   await db.insert(appProvisioning).values(row).onConflictDoUpdate({ target: appProvisioning.appId, set: changes });
 }
 
+/** Updates only the given columns (so concurrent changes to other settings are kept). */
+export async function updateProvisioning(db: DB, appId: string, changes: Partial<AppProvisioningRow>): Promise<void> {
+  await db.update(appProvisioning).set(changes).where(eq(appProvisioning.appId, appId));
+}
+
 /** Records a provisioning outcome on an assignment (only if it still exists). */
 export function setProvisioningState(
   db: DB,

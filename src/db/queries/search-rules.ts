@@ -14,7 +14,7 @@ const PROFILE_ATTR = /^profile\.[A-Za-z_][A-Za-z0-9_]{0,99}$/;
 const rulesFrom =
   (table: Record<string, readonly Operator[]>, profileOps?: readonly Operator[]): AttributeRules =>
   (attr) =>
-    table[attr] ?? (profileOps && PROFILE_ATTR.test(attr) ? profileOps : undefined);
+    (Object.hasOwn(table, attr) ? table[attr] : undefined) ?? (profileOps && PROFILE_ATTR.test(attr) ? profileOps : undefined);
 
 export const userFilterRules = rulesFrom({
   status: EQ,

@@ -1,5 +1,6 @@
-import { and, asc, eq, getTableColumns, gt, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, gte, lt, or, type SQL } from "drizzle-orm";
 import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
+import { contains } from "./expression-sql";
 import { logEvents, type LogEventRow } from "../schema";
 
 /** Multi-row inserts, each under D1's bound-parameter limit. */
@@ -22,7 +23,7 @@ export async function listLogEvents(db: DB, query: LogQuery): Promise<LogEventRo
   const conditions: (SQL | undefined)[] = [gte(logEvents.published, query.since)];
   if (query.until) conditions.push(lt(logEvents.published, query.until));
   if (query.eventType) conditions.push(eq(logEvents.eventType, query.eventType));
-  if (query.q) conditions.push(sql`(${logEvents.displayMessage} LIKE ${`%${query.q}%`} OR ${logEvents.target} LIKE ${`%${query.q}%`})`);
+  if (query.q) conditions.push(or(contains(logEvents.displayMessage, query.q), contains(logEvents.target, query.q)));
   if (query.after) {
     const at = new Date(query.after.published);
     conditions.push(or(gt(logEvents.published, at), and(eq(logEvents.published, at), gt(logEvents.uuid, query.after.uuid))));

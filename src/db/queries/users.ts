@@ -1,8 +1,8 @@
-import { eq, like, ne, sql, type SQL } from "drizzle-orm";
+import { eq, ne, sql, type SQL } from "drizzle-orm";
 import type { DB } from "../client";
 import { keysetPage } from "./keyset";
 import { groupMembers, users, type UserRow } from "../schema";
-import { escapeLike, startsWithAny } from "./expression-sql";
+import { startsWith, startsWithAny } from "./expression-sql";
 
 export async function getUser(db: DB, id: string): Promise<UserRow | undefined> {
   return db.query.users.findFirst({ where: eq(users.id, id) });
@@ -19,7 +19,7 @@ export async function findUserByIdOrLogin(db: DB, idOrLogin: string): Promise<Us
   const short = await db
     .select()
     .from(users)
-    .where(like(users.loginLower, `${escapeLike(lower)}@%`))
+    .where(startsWith(users.loginLower, `${lower}@`, false))
     .limit(2);
   return short.length === 1 ? short[0] : undefined;
 }
