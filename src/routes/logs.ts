@@ -18,10 +18,10 @@ const listQuery = z.object({
   q: z.string().max(256).optional(),
   after: z.string().optional(),
   limit: limitParam(100, 1000),
-  sortOrder: z.enum(["ASCENDING"]).optional(),
+  sortOrder: z.enum(["ASCENDING", "DESCENDING"]).default("ASCENDING"),
 });
 
-/** GET /api/v1/logs: since (default 7 days ago), until, filter (eventType eq "..."), q, after/limit. */
+/** GET /api/v1/logs: since (default 7 days ago), until, filter (eventType eq "..."), q, sortOrder, after/limit. */
 export const logsRoutes = new Hono<AppEnv>().get("/", requireScope("okta.logs.read"), queryParams(listQuery), async (c) => {
   const query = c.req.valid("query");
   let eventType: string | undefined;
@@ -38,6 +38,7 @@ export const logsRoutes = new Hono<AppEnv>().get("/", requireScope("okta.logs.re
     q: query.q,
     after: key ? { published: cursorNumber(key[0]), uuid: String(key[1]) } : undefined,
     limit: query.limit,
+    sortOrder: query.sortOrder,
   });
   return c.json(respondWithPage(c, rows, query.limit, (row) => [row.published.getTime(), row.uuid]).map(logEventJson));
 });

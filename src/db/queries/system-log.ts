@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, gt, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, lt, or, type SQL } from "drizzle-orm";
 import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
 import { contains } from "./expression-sql";
 import { logEvents, type LogEventRow } from "../schema";
@@ -16,22 +16,27 @@ export interface LogQuery {
   q?: string;
   after?: { published: number; uuid: string };
   limit: number;
+  /** ASCENDING (Okta's default) is oldest first; DESCENDING newest first. */
+  sortOrder: "ASCENDING" | "DESCENDING";
 }
 
-/** Oldest first (Okta's default order for a bounded query), keyset on published then uuid. */
+/** Keyset on (published, uuid) in the requested direction, so pages stay stable while events arrive. */
 export async function listLogEvents(db: DB, query: LogQuery): Promise<LogEventRow[]> {
   const conditions: (SQL | undefined)[] = [gte(logEvents.published, query.since)];
   if (query.until) conditions.push(lt(logEvents.published, query.until));
   if (query.eventType) conditions.push(eq(logEvents.eventType, query.eventType));
   if (query.q) conditions.push(or(contains(logEvents.displayMessage, query.q), contains(logEvents.target, query.q)));
+  const descending = query.sortOrder === "DESCENDING";
   if (query.after) {
     const at = new Date(query.after.published);
-    conditions.push(or(gt(logEvents.published, at), and(eq(logEvents.published, at), gt(logEvents.uuid, query.after.uuid))));
+    const beyond = descending ? lt : gt;
+    conditions.push(or(beyond(logEvents.published, at), and(eq(logEvents.published, at), beyond(logEvents.uuid, query.after.uuid))));
   }
+  const direction = descending ? desc : asc;
   return db
     .select()
     .from(logEvents)
     .where(and(...conditions))
-    .orderBy(asc(logEvents.published), asc(logEvents.uuid))
+    .orderBy(direction(logEvents.published), direction(logEvents.uuid))
     .limit(query.limit + 1);
 }
