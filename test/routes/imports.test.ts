@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { api, createUser } from "../helpers/api";
+import { api, createUser, links, pathOf } from "../helpers/api";
 import { downstreamUser, IMPORT_RULES, importingApp, runImport } from "../helpers/imports";
 import { eventually, SCIM_TOKEN, type ScimTenant } from "../helpers/scim";
 
@@ -181,6 +181,22 @@ describe("running imports", () => {
     expect(await env.DB.prepare("SELECT count(*) AS n, max(last_updated) AS t FROM users").first()).toEqual(usersBefore);
     const sent = (await scim.state()).requests.slice(requestsBefore);
     expect(sent.every((r) => r.method === "GET")).toBe(true);
+  });
+
+  it("lists an app's sessions newest first, one page at a time through Link next", async () => {
+    const { app } = await importingAppWith();
+    const started: string[] = [];
+    for (let i = 0; i < 3; i++) started.push((await runImport(app.id, { dryRun: true })).id);
+    const listed: string[] = [];
+    for (let next: string | undefined = `/api/v1/apps/${app.id}/imports?limit=1`; next !== undefined;) {
+      const page: { status: number; body: { id: string }[]; headers: Headers } = await api("GET", next);
+      expect(page.status).toBe(200);
+      expect(page.body.length).toBeLessThanOrEqual(1);
+      listed.push(...page.body.map((session) => session.id));
+      const nextUrl: string | undefined = links(page.headers).next;
+      next = nextUrl ? pathOf(nextUrl) : undefined;
+    }
+    expect(listed).toEqual(started.reverse());
   });
 
   it("pages through the downstream with startIndex/count and fails the session on a failed page", async () => {
