@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
+import { pastCompositeKey } from "./keyset";
 import {
   appUsers,
   importItems,
@@ -33,9 +34,12 @@ export function updateSessionStatement(db: DB, id: string, changes: Partial<Impo
 
 /** Newest first, keyset on creation time then id. */
 export async function listSessions(db: DB, appId: string, before: { created: number; id: string } | undefined, limit: number) {
-  const after = before
-    ? sql`(${importSessions.created} < ${before.created} OR (${importSessions.created} = ${before.created} AND ${importSessions.id} < ${before.id}))`
-    : undefined;
+  const after = pastCompositeKey(
+    importSessions.created,
+    importSessions.id,
+    before && { first: new Date(before.created), second: before.id },
+    "DESCENDING",
+  );
   return db
     .select()
     .from(importSessions)

@@ -1,4 +1,4 @@
-import { and, asc, gt, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { DB } from "../client";
 
@@ -21,4 +21,19 @@ export function keysetPage<T extends SQLiteTable>(
     .where(where)
     .orderBy(asc(idColumn))
     .limit(limit + 1);
+}
+
+/**
+ * Rows strictly past `key` in a two-column order (a timestamp, then a unique id that breaks ties):
+ * later ones when ascending, earlier ones when descending.
+ */
+export function pastCompositeKey(
+  first: SQLiteColumn,
+  second: SQLiteColumn,
+  key: { first: Date; second: string } | undefined,
+  direction: "ASCENDING" | "DESCENDING",
+): SQL | undefined {
+  if (!key) return undefined;
+  const past = direction === "DESCENDING" ? lt : gt;
+  return or(past(first, key.first), and(eq(first, key.first), past(second, key.second)));
 }

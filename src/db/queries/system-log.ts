@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, getTableColumns, gt, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, lt, or, type SQL } from "drizzle-orm";
 import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
 import { contains } from "./expression-sql";
+import { pastCompositeKey } from "./keyset";
 import { logEvents, type LogEventRow } from "../schema";
 
 /** Multi-row inserts, each under D1's bound-parameter limit. */
@@ -26,13 +27,9 @@ export async function listLogEvents(db: DB, query: LogQuery): Promise<LogEventRo
   if (query.until) conditions.push(lt(logEvents.published, query.until));
   if (query.eventType) conditions.push(eq(logEvents.eventType, query.eventType));
   if (query.q) conditions.push(or(contains(logEvents.displayMessage, query.q), contains(logEvents.target, query.q)));
-  const descending = query.sortOrder === "DESCENDING";
-  if (query.after) {
-    const at = new Date(query.after.published);
-    const beyond = descending ? lt : gt;
-    conditions.push(or(beyond(logEvents.published, at), and(eq(logEvents.published, at), beyond(logEvents.uuid, query.after.uuid))));
-  }
-  const direction = descending ? desc : asc;
+  const after = query.after && { first: new Date(query.after.published), second: query.after.uuid };
+  conditions.push(pastCompositeKey(logEvents.published, logEvents.uuid, after, query.sortOrder));
+  const direction = query.sortOrder === "DESCENDING" ? desc : asc;
   return db
     .select()
     .from(logEvents)
