@@ -6,7 +6,7 @@ export default tseslint.config(
   { ignores: ["node_modules/", ".wrangler/", "worker-configuration.d.ts", "drizzle/", "scripts/", "coverage/"] },
   ...tseslint.configs.recommended,
   {
-    files: ["src/**/*.ts", "test/**/*.ts", "examples/**/*.ts", "*.ts"],
+    files: ["src/**/*.ts", "src/**/*.tsx", "test/**/*.ts", "examples/**/*.ts", "*.ts"],
     languageOptions: {
       parserOptions: {
         projectService: { allowDefaultProject: ["drizzle.config.ts", "vitest.config.ts"] },

@@ -1,5 +1,6 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
+import { adminRoutes } from "./admin/routes";
 import { openApiDocument } from "./openapi/document";
 import { authenticate } from "./http/auth";
 import { dbProvider, type AppEnv } from "./http/context";
@@ -30,6 +31,11 @@ app.use("*", requestId);
 app.get("/openapi.json", (c) => c.json(openApiDocument(app.routes)));
 app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "provisio API" }));
 app.use("/api/*", authenticate, dbProvider, jsonBodyGuard);
+// The admin console: pages over this same API, called in-process with the signed-in token.
+app.route(
+  "/admin",
+  adminRoutes((request, env, ctx) => app.fetch(request, env, ctx)),
+);
 
 app.route("/api/v1/users", usersRoutes);
 app.route("/api/v1/groups", groupsRoutes);

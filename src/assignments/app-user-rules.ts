@@ -105,7 +105,8 @@ function userNameFor(app: AppRow, user: UserRow): string | null {
   return renderUsername(template?.template ?? DEFAULT_USERNAME_TEMPLATE, user.profile);
 }
 
-function baselineFor(ctx: AssignmentContext, scope: AppUserScope): Json {
+/** What an app user's attributes are without per-user overrides: the values "reset" returns to. */
+export function baselineFor(ctx: Pick<AssignmentContext, "user" | "grants" | "rules">, scope: AppUserScope): Json {
   return baselineProfile(mappedDefaults(ctx.rules.mapping, ctx.user.profile), ctx.grants, scope === "GROUP", ctx.rules.personal);
 }
 

@@ -3,6 +3,8 @@ import type { AppRow, ProfileMappingRow } from "../db/schema";
 import { getAppUserSchema, saveAppUserSchema } from "../db/queries/app-user-schemas";
 import { getMappingForApp, insertMapping, updateMappingProperties } from "../db/queries/mappings";
 import { appCoordinator } from "../coordinator/client";
+import { loadOne } from "../coordinator/assignment-store";
+import { baselineFor } from "../assignments/app-user-rules";
 import { DomainError } from "../domain/errors";
 import { randomChars } from "../domain/ids";
 import { BASE_ATTRIBUTES, mergeCustomAttributes } from "../mappings/app-user-schema";
@@ -75,4 +77,15 @@ export async function updateMapping(
   const updated = (await updateMappingProperties(db, mapping.id, properties, new Date())) ?? mapping;
   await appCoordinator(env, mapping.appId).reconcileAll("profile mapping changed");
   return updated;
+}
+
+/**
+ * The values an app user's attributes take without per-user overrides (mapping defaults, then
+ * the top group's profile for GROUP scope): what the console shows as "default" and what a
+ * reset (posting null) returns to. A read of the same rules the coordinator applies.
+ */
+export async function appUserDefaults(db: DB, appId: string, userId: string): Promise<Record<string, unknown> | undefined> {
+  const { user, existing, grants, rules } = await loadOne(db, appId, userId);
+  if (!user || !existing) return undefined;
+  return baselineFor({ user, grants, rules }, existing.scope);
 }

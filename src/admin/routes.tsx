@@ -1,0 +1,159 @@
+import { Hono } from "hono";
+import { csrf } from "hono/csrf";
+import { secureHeaders } from "hono/secure-headers";
+import { ADMIN_CSS, ADMIN_JS } from "./assets";
+import { adminApi, ApiProblem, type ApiFetch } from "./api-client";
+import { Banner, Page } from "./components";
+import { field, formOf, type AdminEnv } from "./context";
+import { csrfMatches, endSession, readSession, startSession, takeFlash } from "./session";
+import { appsListRoutes } from "./tabs/apps-list";
+import { assignmentsRoutes } from "./tabs/assignments";
+import { importRoutes } from "./tabs/import";
+import { provisioningTabRoutes } from "./tabs/provisioning";
+import { pushGroupsRoutes } from "./tabs/push-groups";
+
+/**
+ * The admin console at /admin: server-rendered pages over provisio's own API. `fetchApi` is the
+ * Worker's fetch, so each console action is the API call a script would make with the same token.
+ */
+export function adminRoutes(fetchApi: ApiFetch) {
+  const admin = new Hono<AdminEnv>();
+
+  admin.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: "same-origin",
+    }),
+  );
+  // Cross-site form posts are refused by Origin before the per-session token is even checked.
+  admin.use("*", csrf());
+  admin.use("*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+  });
+
+  admin.get("/assets/admin.css", (c) =>
+    c.body(ADMIN_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=300" }),
+  );
+  admin.get("/assets/admin.js", (c) =>
+    c.body(ADMIN_JS, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=300" }),
+  );
+
+  admin.get("/sign-in", async (c) => {
+    if (await readSession(c)) return c.redirect("/admin/apps", 303);
+    return c.html(<SignInPage flash={takeFlash(c)} />);
+  });
+
+  admin.post("/sign-in", async (c) => {
+    const token = field(await formOf(c), "token").trim();
+    if (!token) return c.html(<SignInPage error="Enter an API token." />, 400);
+    try {
+      // The token is checked the way every API call checks it, with the cheapest read there is.
+      await adminApi(fetchApi, new URL(c.req.url).origin, token, c.env, c.executionCtx).get("/api/v1/apps?limit=1");
+    } catch (error) {
+      if (!(error instanceof ApiProblem)) throw error;
+      return c.html(
+        <SignInPage error={error.status === 401 ? "That API token is not valid." : `${error.summary} (${error.errorCode})`} />,
+        401,
+      );
+    }
+    await startSession(c, token);
+    return c.redirect("/admin/apps", 303);
+  });
+
+  // Everything below needs a session; state-changing requests also need its CSRF token.
+  admin.use("*", async (c, next) => {
+    const session = await readSession(c);
+    if (!session) {
+      if (c.req.method === "GET") return c.redirect("/admin/sign-in", 303);
+      return c.html(<SignInPage error="Your session has ended. Sign in again." />, 401);
+    }
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const form = await formOf(c);
+      if (!csrfMatches(session, field(form, "_csrf"))) {
+        return c.html(
+          <Page title="Request refused" csrf={session.csrf}>
+            <Banner
+              kind="error"
+              title="This form is out of date or did not come from this console (CSRF token mismatch). Nothing was changed."
+            />
+            <p>
+              <a href="/admin/apps">Back to applications</a>
+            </p>
+          </Page>,
+          403,
+        );
+      }
+    }
+    c.set("session", session);
+    c.set("api", adminApi(fetchApi, new URL(c.req.url).origin, session.token, c.env, c.executionCtx));
+    await next();
+  });
+
+  admin.post("/sign-out", (c) => {
+    endSession(c);
+    return c.redirect("/admin/sign-in", 303);
+  });
+  admin.get("/", (c) => c.redirect("/admin/apps", 303));
+  admin.route("/apps", appsListRoutes);
+  admin.route("/apps", assignmentsRoutes);
+  admin.route("/apps", provisioningTabRoutes);
+  admin.route("/apps", importRoutes);
+  admin.route("/apps", pushGroupsRoutes);
+
+  admin.notFound((c) =>
+    c.html(
+      <Page title="Not found" csrf={c.get("session")?.csrf}>
+        <h1>Not found</h1>
+        <p>
+          There is no console page at this address. <a href="/admin/apps">Applications</a>
+        </p>
+      </Page>,
+      404,
+    ),
+  );
+  // An API answer the page did not expect (for example 404 for a deleted app) is shown, not thrown.
+  admin.onError((error, c) => {
+    if (!(error instanceof ApiProblem)) throw error;
+    return c.html(
+      <Page title="Error" csrf={c.get("session")?.csrf}>
+        <Banner kind="error" title={`${error.summary} (${error.errorCode})`} causes={error.causes} />
+        <p>
+          <a href="/admin/apps">Back to applications</a>
+        </p>
+      </Page>,
+      error.status === 404 ? 404 : error.status >= 500 ? 502 : 400,
+    );
+  });
+  return admin;
+}
+
+function SignInPage({ error, flash }: { error?: string; flash?: { kind: "ok" | "error"; text: string } }) {
+  return (
+    <Page title="Sign in" flash={flash}>
+      <h1>Sign in</h1>
+      {error && <Banner kind="error" title={error} />}
+      <form method="post" action="/admin/sign-in">
+        <label for="token">API token</label>
+        <p class="hint" id="token-hint">
+          An SSWS API token of this org. It is kept only in an HttpOnly session cookie for 8 hours.
+        </p>
+        <input type="password" id="token" name="token" autocomplete="off" required aria-describedby="token-hint" />
+        <p>
+          <button type="submit" class="primary">
+            Sign in
+          </button>
+        </p>
+      </form>
+    </Page>
+  );
+}

@@ -1,0 +1,435 @@
+import { Hono } from "hono";
+import { ApiProblem } from "../api-client";
+import { ActionForm, AppHeader, Page } from "../components";
+import { act, checked, field, formOf, seg, type AdminContext, type AdminEnv } from "../context";
+import { takeFlash } from "../session";
+import type { ApiApp, ApiConnection, ApiInbound, ApiSafeguards, ApiTask, ApiUserProvisioning } from "../wire-types";
+
+const onOff = (on: boolean) => ({ status: on ? "ENABLED" : "DISABLED" });
+
+/** Reads that answer 400 when the app has no provisioning connection yet. */
+async function unlessNotConfigured<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof ApiProblem && error.status === 400) return undefined;
+    throw error;
+  }
+}
+
+const back = (c: AdminContext) => `/admin/apps/${seg(c.req.param("appId") ?? "")}/provisioning`;
+
+export const provisioningTabRoutes = new Hono<AdminEnv>()
+  .get("/:appId/provisioning", async (c) => {
+    const appId = seg(c.req.param("appId"));
+    const api = c.get("api");
+    const [app, connection, toApp, toOkta, safeguards, failed] = await Promise.all([
+      api.get<ApiApp>(`/api/v1/apps/${appId}`),
+      unlessNotConfigured(api.get<ApiConnection>(`/api/v1/apps/${appId}/connections/default`)),
+      unlessNotConfigured(api.get<ApiUserProvisioning>(`/api/v1/apps/${appId}/features/USER_PROVISIONING`)),
+      unlessNotConfigured(api.get<ApiInbound>(`/api/v1/apps/${appId}/features/INBOUND_PROVISIONING`)),
+      api.get<ApiSafeguards>(`/api/v1/import-safeguards`),
+      api.get<ApiTask[]>(`/api/v1/apps/${appId}/provisioning/tasks?status=FAILED`),
+    ]);
+    const csrf = c.get("session").csrf;
+    const base = `/admin/apps/${seg(app.id)}/provisioning`;
+    return c.html(
+      <Page title={`${app.label}: Provisioning`} csrf={csrf} flash={takeFlash(c)}>
+        <AppHeader app={app} active="provisioning" />
+        <ConnectionForm base={base} csrf={csrf} connection={connection} />
+        {toApp && <ToAppForm base={base} csrf={csrf} feature={toApp} />}
+        {toOkta && <ToOktaForm base={base} csrf={csrf} feature={toOkta} />}
+        <SafeguardsForm base={base} csrf={csrf} safeguards={safeguards} />
+        <FailedTasks base={base} csrf={csrf} tasks={failed} />
+      </Page>,
+    );
+  })
+  .post("/:appId/provisioning/connection", async (c) => {
+    const form = await formOf(c);
+    const appId = seg(c.req.param("appId"));
+    return act(c, back(c), async () => {
+      const scheme = field(form, "authScheme") === "BASIC" ? "BASIC" : "TOKEN";
+      const token = field(form, "token");
+      const password = field(form, "password");
+      const profile =
+        scheme === "TOKEN"
+          ? { authScheme: "TOKEN", ...(token ? { token } : {}) }
+          : { authScheme: "BASIC", username: field(form, "username"), ...(password ? { password } : {}) };
+      const rate = field(form, "requestsPerSecond");
+      await c.get("api").send("POST", `/api/v1/apps/${appId}/connections/default?activate=${checked(form, "enabled")}`, {
+        baseUrl: field(form, "baseUrl"),
+        profile,
+        ...(rate ? { pacing: { requestsPerSecond: Number(rate) } } : {}),
+      });
+      return "Connection saved.";
+    });
+  })
+  .post("/:appId/provisioning/test", async (c) => {
+    const appId = seg(c.req.param("appId"));
+    return act(c, back(c), async () => {
+      const result = await c
+        .get("api")
+        .send<{ status: string; checks: { name: string; status: string; detail: string }[]; errorSummary: string | null }>(
+          "POST",
+          `/api/v1/apps/${appId}/connections/default/test`,
+        );
+      const causes = result.checks.map((check) => `${check.name}: ${check.status === "SUCCESS" ? "✓" : "✖"} ${check.detail}`);
+      return result.status === "SUCCESS"
+        ? { kind: "ok", text: "API credentials verified.", causes }
+        : { kind: "error", text: `API credentials test failed: ${result.errorSummary ?? "unknown error"}`, causes };
+    });
+  })
+  .post("/:appId/provisioning/to-app", async (c) => {
+    const form = await formOf(c);
+    const appId = seg(c.req.param("appId"));
+    return act(c, back(c), async () => {
+      await c.get("api").send("PUT", `/api/v1/apps/${appId}/features/USER_PROVISIONING`, {
+        create: { lifecycleCreate: onOff(checked(form, "create")) },
+        update: {
+          profile: onOff(checked(form, "profile")),
+          lifecycleDeactivate: onOff(checked(form, "deactivate")),
+          password: { ...onOff(checked(form, "password")), seed: field(form, "passwordSeed") === "OKTA" ? "OKTA" : "RANDOM" },
+          excludeUsernameUpdates: onOff(checked(form, "excludeUsernameUpdates")),
+        },
+      });
+      return "To App settings saved.";
+    });
+  })
+  .post("/:appId/provisioning/to-okta", async (c) => {
+    const form = await formOf(c);
+    const appId = seg(c.req.param("appId"));
+    return act(c, back(c), async () => {
+      const timezone = field(form, "timezone") || "UTC";
+      const full = field(form, "fullImport").trim();
+      const incremental = field(form, "incrementalImport").trim();
+      const expression = field(form, "userNameExpression").trim();
+      await c.get("api").send("PUT", `/api/v1/apps/${appId}/features/INBOUND_PROVISIONING`, {
+        importSettings: {
+          username: {
+            usernameFormat: field(form, "usernameFormat") === "CUSTOM" ? "CUSTOM" : "EMAIL",
+            ...(expression ? { userNameExpression: expression } : {}),
+          },
+          schedule: {
+            status: checked(form, "scheduleEnabled") ? "ENABLED" : "DISABLED",
+            ...(full ? { fullImport: { expression: full, timezone } } : {}),
+            ...(incremental ? { incrementalImport: { expression: incremental, timezone } } : {}),
+          },
+        },
+        importRules: {
+          userCreateAndMatch: {
+            exactMatchCriteria: field(form, "exactMatchCriteria") === "EMAIL" ? "EMAIL" : "USERNAME",
+            allowPartialMatch: checked(form, "allowPartialMatch"),
+            autoConfirmPartialMatch: checked(form, "autoConfirmPartialMatch"),
+            autoConfirmExactMatch: checked(form, "autoConfirmExactMatch"),
+            autoConfirmNewUsers: checked(form, "autoConfirmNewUsers"),
+            autoActivateNewUsers: checked(form, "autoActivateNewUsers"),
+          },
+        },
+        profileSourcing: {
+          status: checked(form, "profileSourcing") ? "ENABLED" : "DISABLED",
+          onDeactivated: (["DEACTIVATE", "SUSPEND"] as const).find((v) => v === field(form, "onDeactivated")) ?? "DO_NOTHING",
+          reactivateSuspended: checked(form, "reactivateSuspended"),
+          reactivateDeactivated: checked(form, "reactivateDeactivated"),
+        },
+      });
+      return "To Okta settings saved.";
+    });
+  })
+  .post("/:appId/provisioning/safeguards", async (c) => {
+    const form = await formOf(c);
+    return act(c, back(c), async () => {
+      await c.get("api").send("PUT", `/api/v1/import-safeguards`, {
+        app: { enabled: checked(form, "appEnabled"), percent: Number(field(form, "appPercent")) },
+        org: { enabled: checked(form, "orgEnabled"), percent: Number(field(form, "orgPercent")) },
+      });
+      return "Import safeguards saved (they apply to every app in the org).";
+    });
+  })
+  .post("/:appId/provisioning/tasks/:taskId/retry", async (c) => {
+    const appId = seg(c.req.param("appId"));
+    return act(c, back(c), async () => {
+      await c.get("api").send("POST", `/api/v1/apps/${appId}/provisioning/tasks/${seg(c.req.param("taskId"))}/retry`);
+      return "Task queued again.";
+    });
+  });
+
+function Check({ name, label, on, hint }: { name: string; label: string; on: boolean; hint?: string }) {
+  return (
+    <>
+      <label class="check">
+        <input type="checkbox" name={name} checked={on} /> {label}
+      </label>
+      {hint && <p class="hint">{hint}</p>}
+    </>
+  );
+}
+
+function ConnectionForm({ base, csrf, connection }: { base: string; csrf: string; connection: ApiConnection | undefined }) {
+  const scheme = connection?.authScheme ?? "TOKEN";
+  return (
+    <section aria-labelledby="connection-heading">
+      <h2 id="connection-heading">Connection (SCIM 2.0)</h2>
+      {!connection && <p>Provisioning is not set up for this app. Save a connection to turn it on.</p>}
+      <ActionForm action={`${base}/connection`} csrf={csrf} label="Connection">
+        <label for="baseUrl">SCIM connector base URL</label>
+        <input type="url" id="baseUrl" name="baseUrl" value={connection?.baseUrl ?? ""} required size={60} />
+        <fieldset>
+          <legend>Authentication mode</legend>
+          <label class="check">
+            <input type="radio" name="authScheme" value="TOKEN" checked={scheme === "TOKEN"} /> HTTP header (Bearer token)
+          </label>
+          <label for="token">Token</label>
+          <input type="password" id="token" name="token" autocomplete="off" aria-describedby="secret-hint" />
+          <label class="check">
+            <input type="radio" name="authScheme" value="BASIC" checked={scheme === "BASIC"} /> Basic auth
+          </label>
+          <label for="username">Username</label>
+          <input type="text" id="username" name="username" value={connection?.profile.username ?? ""} autocomplete="off" />
+          <label for="password">Password</label>
+          <input type="password" id="password" name="password" autocomplete="off" aria-describedby="secret-hint" />
+          <p class="hint" id="secret-hint">
+            Secrets are write-only: {connection ? "leave blank to keep the saved one." : "they are never shown again."}
+          </p>
+        </fieldset>
+        <label for="requestsPerSecond">Requests per second to the app (0 = unpaced)</label>
+        <input
+          type="number"
+          id="requestsPerSecond"
+          name="requestsPerSecond"
+          min={0}
+          max={10000}
+          value={String(connection?.pacing.requestsPerSecond ?? 25)}
+        />
+        <Check name="enabled" label="Enable provisioning" on={connection ? connection.status === "ENABLED" : true} />
+        <div class="toolbar">
+          <button type="submit" class="primary">
+            Save connection
+          </button>
+        </div>
+      </ActionForm>
+      {connection && (
+        <ActionForm action={`${base}/test`} csrf={csrf} label="Test API Credentials">
+          <p class="hint">Checks the saved connection: reads the app's ServiceProviderConfig and one user.</p>
+          <button type="submit">Test API Credentials</button>
+        </ActionForm>
+      )}
+      {connection && (
+        <p>
+          Status: <span class="status">{connection.status}</span>
+        </p>
+      )}
+    </section>
+  );
+}
+
+function ToAppForm({ base, csrf, feature }: { base: string; csrf: string; feature: ApiUserProvisioning }) {
+  const caps = feature.capabilities;
+  const on = (toggle: { status: string }) => toggle.status === "ENABLED";
+  return (
+    <section aria-labelledby="to-app-heading">
+      <h2 id="to-app-heading">To App</h2>
+      <ActionForm action={`${base}/to-app`} csrf={csrf} label="To App settings">
+        <Check
+          name="create"
+          label="Create Users"
+          on={on(caps.create.lifecycleCreate)}
+          hint="Creates (or links by username) an account when a user is assigned."
+        />
+        <Check name="profile" label="Update User Attributes" on={on(caps.update.profile)} />
+        <Check
+          name="deactivate"
+          label="Deactivate Users"
+          on={on(caps.update.lifecycleDeactivate)}
+          hint="Sends active: false on unassignment; reassignment reactivates."
+        />
+        <Check name="password" label="Sync Password" on={on(caps.update.password)} />
+        <label for="passwordSeed">Password to send</label>
+        <select id="passwordSeed" name="passwordSeed">
+          <option value="RANDOM" selected={caps.update.password.seed === "RANDOM"}>
+            A random password
+          </option>
+          <option value="OKTA" selected={caps.update.password.seed === "OKTA"}>
+            The user's Okta password
+          </option>
+        </select>
+        <Check name="excludeUsernameUpdates" label="Exclude username updates" on={on(caps.update.excludeUsernameUpdates)} />
+        <p>
+          <button type="submit" class="primary">
+            Save To App
+          </button>
+        </p>
+      </ActionForm>
+    </section>
+  );
+}
+
+function ToOktaForm({ base, csrf, feature }: { base: string; csrf: string; feature: ApiInbound }) {
+  const { importSettings, importRules, profileSourcing } = feature.capabilities;
+  const rules = importRules.userCreateAndMatch;
+  return (
+    <section aria-labelledby="to-okta-heading">
+      <h2 id="to-okta-heading">To Okta</h2>
+      <ActionForm action={`${base}/to-okta`} csrf={csrf} label="To Okta settings">
+        <fieldset>
+          <legend>Schedule</legend>
+          <Check name="scheduleEnabled" label="Run imports on a schedule" on={importSettings.schedule.status === "ENABLED"} />
+          <label for="fullImport">Full import (cron)</label>
+          <input
+            type="text"
+            id="fullImport"
+            name="fullImport"
+            value={importSettings.schedule.fullImport?.expression ?? ""}
+            placeholder="0 2 * * *"
+          />
+          <label for="incrementalImport">Incremental import (cron)</label>
+          <input
+            type="text"
+            id="incrementalImport"
+            name="incrementalImport"
+            value={importSettings.schedule.incrementalImport?.expression ?? ""}
+            placeholder="0 * * * *"
+          />
+          <label for="timezone">Time zone</label>
+          <input
+            type="text"
+            id="timezone"
+            name="timezone"
+            value={importSettings.schedule.fullImport?.timezone ?? importSettings.schedule.incrementalImport?.timezone ?? "UTC"}
+          />
+        </fieldset>
+        <fieldset>
+          <legend>Okta username format</legend>
+          <select id="usernameFormat" name="usernameFormat" aria-label="Okta username format">
+            <option value="EMAIL" selected={importSettings.username.usernameFormat === "EMAIL"}>
+              Email address
+            </option>
+            <option value="CUSTOM" selected={importSettings.username.usernameFormat === "CUSTOM"}>
+              Custom expression
+            </option>
+          </select>
+          <label for="userNameExpression">Custom expression</label>
+          <input
+            type="text"
+            id="userNameExpression"
+            name="userNameExpression"
+            value={importSettings.username.userNameExpression ?? ""}
+            placeholder="appuser.userName"
+          />
+        </fieldset>
+        <fieldset>
+          <legend>Matching and confirmation</legend>
+          <label for="exactMatchCriteria">Imported user is an exact match when</label>
+          <select id="exactMatchCriteria" name="exactMatchCriteria">
+            <option value="USERNAME" selected={rules.exactMatchCriteria === "USERNAME"}>
+              Okta username format matches
+            </option>
+            <option value="EMAIL" selected={rules.exactMatchCriteria === "EMAIL"}>
+              Email matches
+            </option>
+          </select>
+          <Check name="allowPartialMatch" label="Allow partial matches (first and last name)" on={rules.allowPartialMatch} />
+          <Check name="autoConfirmExactMatch" label="Auto-confirm exact matches" on={rules.autoConfirmExactMatch} />
+          <Check name="autoConfirmPartialMatch" label="Auto-confirm partial matches" on={rules.autoConfirmPartialMatch} />
+          <Check name="autoConfirmNewUsers" label="Auto-confirm new users" on={rules.autoConfirmNewUsers} />
+          <Check name="autoActivateNewUsers" label="Auto-activate new users" on={rules.autoActivateNewUsers} />
+        </fieldset>
+        <fieldset>
+          <legend>Profile sourcing</legend>
+          <Check name="profileSourcing" label="Allow this app to source Okta users" on={profileSourcing.status === "ENABLED"} />
+          <label for="onDeactivated">When a user is deactivated in the app</label>
+          <select id="onDeactivated" name="onDeactivated">
+            {(["DO_NOTHING", "DEACTIVATE", "SUSPEND"] as const).map((v) => (
+              <option value={v} selected={profileSourcing.onDeactivated === v}>
+                {v === "DO_NOTHING" ? "Do nothing" : v === "DEACTIVATE" ? "Deactivate the Okta user" : "Suspend the Okta user"}
+              </option>
+            ))}
+          </select>
+          <Check
+            name="reactivateSuspended"
+            label="Reactivate suspended Okta users when reactivated in the app"
+            on={profileSourcing.reactivateSuspended}
+          />
+          <Check
+            name="reactivateDeactivated"
+            label="Reactivate deactivated Okta users when reactivated in the app"
+            on={profileSourcing.reactivateDeactivated}
+          />
+        </fieldset>
+        <p>
+          <button type="submit" class="primary">
+            Save To Okta
+          </button>
+        </p>
+      </ActionForm>
+    </section>
+  );
+}
+
+function SafeguardsForm({ base, csrf, safeguards }: { base: string; csrf: string; safeguards: ApiSafeguards }) {
+  return (
+    <section aria-labelledby="safeguards-heading">
+      <h2 id="safeguards-heading">Import safeguards</h2>
+      <p class="hint">
+        An import that would unassign more than this share of app users pauses for review instead of changing anything. Org-wide settings.
+      </p>
+      <ActionForm action={`${base}/safeguards`} csrf={csrf} label="Import safeguards">
+        <Check name="appEnabled" label="App-level safeguard (apps with more than 100 users)" on={safeguards.app.enabled} />
+        <label for="appPercent">App-level limit (%)</label>
+        <input type="number" id="appPercent" name="appPercent" min={1} max={100} value={String(safeguards.app.percent)} />
+        <Check name="orgEnabled" label="Org-level safeguard (orgs with at least 100 assignments)" on={safeguards.org.enabled} />
+        <label for="orgPercent">Org-level limit (%)</label>
+        <input type="number" id="orgPercent" name="orgPercent" min={1} max={100} value={String(safeguards.org.percent)} />
+        <p>
+          <button type="submit" class="primary">
+            Save safeguards
+          </button>
+        </p>
+      </ActionForm>
+    </section>
+  );
+}
+
+function FailedTasks({ base, csrf, tasks }: { base: string; csrf: string; tasks: ApiTask[] }) {
+  return (
+    <section aria-labelledby="tasks-heading">
+      <h2 id="tasks-heading">Failed provisioning tasks</h2>
+      {tasks.length === 0 ? (
+        <p>None.</p>
+      ) : (
+        <table>
+          <caption class="sr-only">Failed provisioning tasks</caption>
+          <thead>
+            <tr>
+              <th scope="col">Task</th>
+              <th scope="col">Subject</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Last error</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tasks.map((task) => (
+              <tr>
+                <td>{task.type}</td>
+                <td>
+                  <code>{task.userId ?? task.mappingId ?? task.id}</code>
+                </td>
+                <td>{task.attempts}</td>
+                <td>
+                  ✖ {task.lastError ?? ""} {task.lastStatus ? `(HTTP ${task.lastStatus})` : ""}
+                </td>
+                <td>
+                  <ActionForm action={`${base}/tasks/${encodeURIComponent(task.id)}/retry`} csrf={csrf} inline>
+                    <button type="submit" aria-label={`Retry task ${task.id}`}>
+                      Retry
+                    </button>
+                  </ActionForm>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

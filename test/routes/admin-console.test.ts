@@ -1,0 +1,427 @@
+import { describe, expect, it } from "vitest";
+import { api, createApp, createGroup, createUser, unique } from "../helpers/api";
+import { ConsoleClient, textOf } from "../helpers/console";
+import { downstreamUser, IMPORT_RULES, importingApp, runImport, scimCall } from "../helpers/imports";
+import { appUserWhen, eventually, provisionedApp, SCIM_TOKEN, scimTenant } from "../helpers/scim";
+
+async function signedIn() {
+  const browser = new ConsoleClient();
+  const res = await browser.signIn();
+  expect(res.status).toBe(303);
+  await browser.get("/admin/apps");
+  return browser;
+}
+
+describe("admin console session", () => {
+  it("sets an HttpOnly, SameSite=Strict session cookie scoped to /admin, Secure outside localhost", async () => {
+    const remote = await new ConsoleClient().signIn();
+    const cookie = remote.headers.getSetCookie().find((line) => line.startsWith("provisio_admin="))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Path=\/admin/);
+    expect(cookie).toMatch(/Secure/);
+    expect(cookie).not.toContain("test-bootstrap-token");
+    expect(remote.location).toBe("/admin/apps");
+
+    const local = await new ConsoleClient("http://localhost:8787").signIn();
+    const localCookie = local.headers.getSetCookie().find((line) => line.startsWith("provisio_admin="))!;
+    expect(localCookie).toMatch(/HttpOnly/);
+    expect(localCookie).not.toMatch(/Secure/);
+  });
+
+  it("refuses a wrong token, and sends pages without a session to sign-in", async () => {
+    const browser = new ConsoleClient();
+    const wrong = await browser.signIn("not-a-token");
+    expect(wrong.status).toBe(401);
+    expect(textOf(wrong.html)).toContain("That API token is not valid.");
+    expect(browser.cookies.has("provisio_admin")).toBe(false);
+    const page = await browser.get("/admin/apps");
+    expect(page.status).toBe(303);
+    expect(page.location).toBe("/admin/sign-in");
+  });
+
+  it("never puts the token in a page, and serves pages with a CSP that forbids inline script", async () => {
+    const browser = await signedIn();
+    const page = await browser.get("/admin/apps");
+    expect(page.status).toBe(200);
+    expect(page.html).not.toContain("test-bootstrap-token");
+    expect(page.headers.get("Content-Security-Policy")).toMatch(/script-src 'self'/);
+    expect(page.headers.get("Cache-Control")).toBe("no-store");
+  });
+
+  it("refuses a state change without the session's CSRF token and changes nothing", async () => {
+    const browser = await signedIn();
+    const app = await createApp();
+    const user = await createUser();
+    const forged = await browser.request("POST", `/admin/apps/${app.id}/assign/people`, { userId: user.id, _csrf: "0".repeat(64) });
+    expect(forged.status).toBe(403);
+    expect(textOf(forged.html)).toContain("CSRF token mismatch");
+    const missing = await browser.request("POST", `/admin/apps/${app.id}/assign/people`, { userId: user.id });
+    expect(missing.status).toBe(403);
+    // A post from another site is refused by Origin before anything else.
+    const crossSite = await browser.request(
+      "POST",
+      `/admin/apps/${app.id}/assign/people`,
+      { userId: user.id, _csrf: browser.csrf },
+      { Origin: "https://evil.example" },
+    );
+    expect(crossSite.status).toBe(403);
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).status).toBe(404);
+  });
+
+  it("signs out by clearing the cookie", async () => {
+    const browser = await signedIn();
+    const out = await browser.request("POST", "/admin/sign-out", { _csrf: browser.csrf });
+    expect(out.status).toBe(303);
+    expect(browser.cookies.has("provisio_admin")).toBe(false);
+    expect((await browser.get("/admin/apps")).location).toBe("/admin/sign-in");
+  });
+});
+
+describe("admin console pages", () => {
+  it("escapes user-controlled text: a <script> display name is shown as text", async () => {
+    const browser = await signedIn();
+    const evil = `<script>alert("x")</script>${unique()}`;
+    const app = await createApp({ label: `<img src=x onerror=alert(1)>${unique()}` });
+    const user = await createUser({ profile: { firstName: evil, lastName: "Mallory" } });
+    await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
+    const page = await browser.get(`/admin/apps/${app.id}/assignments`);
+    expect(page.status).toBe(200);
+    expect(page.html).not.toContain("<script>alert");
+    expect(page.html).not.toContain("<img src=x");
+    expect(page.html).toContain("&lt;script&gt;alert");
+    expect(textOf(page.html)).toContain(`${evil} Mallory`);
+  });
+
+  it("searches applications by name", async () => {
+    const browser = await signedIn();
+    const tag = unique("Findme");
+    const app = await createApp({ label: `${tag} HR` });
+    await createApp();
+    const page = await browser.get(`/admin/apps?q=${encodeURIComponent(tag)}`);
+    expect(textOf(page.html)).toContain(`${tag} HR`);
+    expect(page.html.match(/href="\/admin\/apps\/[^"/]+\/assignments"/g)).toEqual([`href="/admin/apps/${app.id}/assignments"`]);
+  });
+
+  it("assigns a person and a group, shows their source, and unassigns after confirmation", async () => {
+    const browser = await signedIn();
+    const app = await createApp();
+    const person = await createUser({ profile: { firstName: "Pat" } });
+    const member = await createUser({ profile: { firstName: "Gus" } });
+    const group = await createGroup(unique("Sales "));
+    await api("PUT", `/api/v1/groups/${group.id}/users/${member.id}`);
+
+    const picker = await browser.get(`/admin/apps/${app.id}/assign?kind=people&q=${encodeURIComponent(person.profile.login)}`);
+    expect(textOf(picker.html)).toContain(person.profile.login);
+    const assigned = await browser.submit(`/admin/apps/${app.id}/assign/people`, { userId: person.id });
+    expect(textOf(assigned.html)).toContain(`Done: Assigned ${person.profile.login}`);
+    await browser.submit(`/admin/apps/${app.id}/assign/groups`, { groupId: group.id });
+
+    const page = textOf((await browser.get(`/admin/apps/${app.id}/assignments`)).html);
+    expect(page).toMatch(new RegExp(`Pat ${person.profile.lastName} ${person.profile.login} ${person.profile.login} Directly ACTIVE`));
+    expect(page).toMatch(new RegExp(`Gus ${member.profile.lastName} ${member.profile.login} ${member.profile.login} By group ACTIVE`));
+    expect(page).toContain(group.profile.name);
+    const onlyGroups = textOf((await browser.get(`/admin/apps/${app.id}/assignments?show=groups`)).html);
+    expect(onlyGroups).not.toContain(person.profile.login);
+    expect(onlyGroups).toContain(group.profile.name);
+
+    // A user whom only a group grants the app cannot be unassigned directly: the API's error is shown.
+    const refused = await browser.submit(`/admin/apps/${app.id}/users/${member.id}/unassign`);
+    expect(textOf(refused.html)).toContain("Error: Deactivate application for user forbidden. (E0000046)");
+
+    const confirm = await browser.get(`/admin/apps/${app.id}/users/${person.id}/unassign`);
+    expect(textOf(confirm.html)).toContain(`Unassign Pat ${person.profile.lastName} from ${app.label}?`);
+    const done = await browser.submit(`/admin/apps/${app.id}/users/${person.id}/unassign`);
+    expect(textOf(done.html)).toContain("Done: User unassigned.");
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${person.id}`)).status).toBe(404);
+  });
+
+  it("edits a custom attribute, shows its default, and resets it", async () => {
+    const browser = await signedIn();
+    const app = await createApp();
+    await api("POST", `/api/v1/meta/schemas/apps/${app.id}/default`, {
+      definitions: { custom: { id: "#custom", type: "object", properties: { nickName: { title: "Nickname", type: "string" } } } },
+    });
+    const mappings = await api("GET", `/api/v1/mappings?sourceId=oty00000000000000000&targetId=${app.id}`);
+    await api("POST", `/api/v1/mappings/${mappings.body[0].id}`, {
+      properties: { nickName: { expression: "user.firstName", pushStatus: "PUSH" } },
+    });
+    const user = await createUser({ profile: { firstName: "Ada" } });
+    await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
+
+    const edit = textOf((await browser.get(`/admin/apps/${app.id}/users/${user.id}`)).html);
+    expect(edit).toContain("Nickname nickName Ada Default");
+    const saved = await browser.submit(`/admin/apps/${app.id}/users/${user.id}`, {
+      userName: user.profile.login,
+      "profile.nickName": "Countess",
+    });
+    expect(textOf(saved.html)).toContain("Done: Assignment saved.");
+    expect(textOf(saved.html)).toContain("Nickname nickName Ada Overridden");
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.profile.nickName).toBe("Countess");
+
+    const reset = await browser.submit(`/admin/apps/${app.id}/users/${user.id}/reset`, { attribute: "nickName" });
+    expect(textOf(reset.html)).toContain("Done: nickName reset to its default.");
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.profile.nickName).toBe("Ada");
+    // Following the default again: a change of firstName flows through.
+    await api("POST", `/api/v1/users/${user.id}`, { profile: { firstName: "Augusta" } });
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.profile.nickName).toBe("Augusta");
+  });
+
+  it("shows an API validation error in the panel and changes nothing", async () => {
+    const browser = await signedIn();
+    const app = await createApp();
+    await api("POST", `/api/v1/meta/schemas/apps/${app.id}/default`, {
+      definitions: { custom: { id: "#custom", type: "object", properties: { level: { title: "Level", type: "integer" } } } },
+    });
+    const user = await createUser();
+    await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id, profile: { level: 3 } });
+    const page = await browser.submit(`/admin/apps/${app.id}/users/${user.id}`, { "profile.level": "high" });
+    expect(textOf(page.html)).toMatch(/Error: Api validation failed: .*\(E0000001\)/);
+    expect(textOf(page.html)).toContain("level");
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.profile.level).toBe(3);
+  });
+
+  it("explains the same-group rule on Push Groups and shows the API's refusal", async () => {
+    const browser = await signedIn();
+    const app = await createApp();
+    const page = textOf((await browser.get(`/admin/apps/${app.id}/push-groups`)).html);
+    expect(page).toContain("A group that assigns this app cannot also be pushed to it");
+    const missing = await browser.submit(`/admin/apps/${app.id}/push-groups`, { groupName: "no such group here", target: "create" });
+    expect(textOf(missing.html)).toContain("Error: No Okta group is named “no such group here”.");
+  });
+
+  it("answers an unknown app with the API's not-found message, not a crash", async () => {
+    const browser = await signedIn();
+    const page = await browser.get(`/admin/apps/0oaDoesNotExist/assignments`);
+    expect(page.status).toBe(404);
+    expect(textOf(page.html)).toContain("Not found: Resource not found: 0oaDoesNotExist (AppInstance)");
+  });
+});
+
+describe("admin console provisioning views", () => {
+  it("marks assignments made before provisioning with a warning and provisions them with Provision Users", async () => {
+    const browser = await signedIn();
+    const scim = scimTenant();
+    const app = await createApp();
+    const users = [await createUser(), await createUser()];
+    for (const user of users) await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
+    // Connected through the console's own form, then To App switched on there too.
+    const connected = await browser.submit(`/admin/apps/${app.id}/provisioning/connection`, {
+      baseUrl: scim.baseUrl,
+      authScheme: "TOKEN",
+      token: SCIM_TOKEN,
+      requestsPerSecond: "0",
+      enabled: "on",
+    });
+    expect(textOf(connected.html)).toContain("Done: Connection saved.");
+    expect(connected.html).not.toContain(SCIM_TOKEN);
+    const toApp = await browser.submit(`/admin/apps/${app.id}/provisioning/to-app`, { create: "on", profile: "on", deactivate: "on" });
+    expect(textOf(toApp.html)).toContain("Done: To App settings saved.");
+    expect((await api("GET", `/api/v1/apps/${app.id}/features/USER_PROVISIONING`)).body.capabilities).toMatchObject({
+      create: { lifecycleCreate: { status: "ENABLED" } },
+      update: { profile: { status: "ENABLED" }, lifecycleDeactivate: { status: "ENABLED" }, password: { status: "DISABLED" } },
+    });
+
+    const before = textOf((await browser.get(`/admin/apps/${app.id}/assignments`)).html);
+    expect(before).toContain("Warning: 2 assignments are not provisioned");
+    expect(before.match(/⚠ Not provisioned/g)).toHaveLength(2);
+    const started = await browser.submit(`/admin/apps/${app.id}/provision-users`);
+    expect(textOf(started.html)).toContain("Done: Provisioning started for the unprovisioned assignments");
+    for (const user of users) await appUserWhen(app.id, user.id, (u) => u.status === "PROVISIONED");
+    const after = textOf((await browser.get(`/admin/apps/${app.id}/assignments`)).html);
+    expect(after).not.toContain("Not provisioned");
+    expect(after.match(/SYNCHRONIZED/g)).toHaveLength(2);
+    expect((await scim.state()).users).toHaveLength(2);
+  });
+
+  it("shows a provisioning error on the assignment and the failed task, and retries it from the console", async () => {
+    const browser = await signedIn();
+    const scim = scimTenant();
+    const { app } = await provisionedApp();
+    await api("POST", `/api/v1/apps/${app.id}/connections/default`, {
+      baseUrl: scim.baseUrl,
+      profile: { authScheme: "TOKEN", token: "revoked" },
+    });
+    const user = await createUser();
+    await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
+    const failed = await eventually(
+      async () => (await api("GET", `/api/v1/apps/${app.id}/provisioning/tasks?status=FAILED`)).body[0],
+      10_000,
+    );
+
+    const tested = await browser.submit(`/admin/apps/${app.id}/provisioning/test`);
+    expect(textOf(tested.html)).toMatch(/Error: API credentials test failed: ServiceProviderConfig: .*401/);
+    const assignments = textOf((await browser.get(`/admin/apps/${app.id}/assignments`)).html);
+    expect(assignments).toMatch(new RegExp(`${user.profile.login} .*ERROR ✖ Error: .*401`));
+    const provisioning = textOf((await browser.get(`/admin/apps/${app.id}/provisioning`)).html);
+    expect(provisioning).toContain(`USER_SYNC ${user.id} 1 ✖`);
+
+    // Fix the token in the form (the saved one is never shown), then retry the task.
+    await browser.submit(`/admin/apps/${app.id}/provisioning/connection`, {
+      baseUrl: scim.baseUrl,
+      authScheme: "TOKEN",
+      token: SCIM_TOKEN,
+      enabled: "on",
+    });
+    expect(textOf((await browser.submit(`/admin/apps/${app.id}/provisioning/test`)).html)).toContain("Done: API credentials verified.");
+    const retried = await browser.submit(`/admin/apps/${app.id}/provisioning/tasks/${failed.id}/retry`);
+    expect(textOf(retried.html)).toContain("Done: Task queued again.");
+    await appUserWhen(app.id, user.id, (u) => u.status === "PROVISIONED" && u.syncState === "SYNCHRONIZED");
+    expect(textOf((await browser.get(`/admin/apps/${app.id}/provisioning`)).html)).toContain("Failed provisioning tasks None.");
+  });
+
+  it("saves To Okta rules and safeguard percentages, and shows a bad cron expression's error", async () => {
+    const browser = await signedIn();
+    const { app } = await provisionedApp();
+    const saved = await browser.submit(`/admin/apps/${app.id}/provisioning/to-okta`, {
+      scheduleEnabled: "on",
+      fullImport: "0 2 * * *",
+      timezone: "Europe/Paris",
+      usernameFormat: "EMAIL",
+      exactMatchCriteria: "EMAIL",
+      autoConfirmExactMatch: "on",
+      profileSourcing: "on",
+      onDeactivated: "SUSPEND",
+    });
+    expect(textOf(saved.html)).toContain("Done: To Okta settings saved.");
+    const inbound = (await api("GET", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`)).body.capabilities;
+    expect(inbound.importSettings.schedule).toEqual({
+      status: "ENABLED",
+      fullImport: { expression: "0 2 * * *", timezone: "Europe/Paris" },
+    });
+    expect(inbound.importRules.userCreateAndMatch).toMatchObject({
+      exactMatchCriteria: "EMAIL",
+      autoConfirmExactMatch: true,
+      autoConfirmNewUsers: false,
+    });
+    expect(inbound.profileSourcing).toMatchObject({ status: "ENABLED", onDeactivated: "SUSPEND" });
+
+    const bad = await browser.submit(`/admin/apps/${app.id}/provisioning/to-okta`, { scheduleEnabled: "on", fullImport: "every tuesday" });
+    expect(textOf(bad.html)).toMatch(/Error: Api validation failed: .*\(E0000001\).*not a valid cron expression/);
+    expect(
+      (await api("GET", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`)).body.capabilities.importSettings.schedule.fullImport
+        .expression,
+    ).toBe("0 2 * * *");
+
+    const original = (await api("GET", "/api/v1/import-safeguards")).body;
+    try {
+      const guarded = await browser.submit(`/admin/apps/${app.id}/provisioning/safeguards`, {
+        appEnabled: "on",
+        appPercent: "35",
+        orgEnabled: "on",
+        orgPercent: "20",
+      });
+      expect(textOf(guarded.html)).toContain("Done: Import safeguards saved");
+      expect((await api("GET", "/api/v1/import-safeguards")).body).toEqual({
+        app: { enabled: true, percent: 35 },
+        org: { enabled: true, percent: 20 },
+      });
+      const refused = await browser.submit(`/admin/apps/${app.id}/provisioning/safeguards`, {
+        appEnabled: "on",
+        appPercent: "0",
+        orgEnabled: "on",
+        orgPercent: "20",
+      });
+      expect(textOf(refused.html)).toMatch(/Error: Api validation failed/);
+    } finally {
+      await api("PUT", "/api/v1/import-safeguards", original);
+    }
+  });
+});
+
+describe("admin console import and push actions", () => {
+  it("confirms every pending row of a plan with Confirm all", async () => {
+    const browser = await signedIn();
+    const { app, scim } = await importingApp({ importRules: { userCreateAndMatch: { ...IMPORT_RULES, autoConfirmNewUsers: false } } });
+    const stamp = unique("n");
+    for (let i = 0; i < 3; i++)
+      await downstreamUser(scim, {
+        userName: `${stamp}${i}@example.com`,
+        email: `${stamp}${i}@example.com`,
+        givenName: "New",
+        familyName: `${stamp}${i}`,
+      });
+    const started = await browser.submit(`/admin/apps/${app.id}/import/start`, { type: "FULL" });
+    expect(textOf(started.html)).toMatch(/Done: Import ims\w+ started\./);
+    await eventually(async () => (await api("GET", `/api/v1/apps/${app.id}/imports`)).body[0].status === "AWAITING_CONFIRMATION");
+    const plan = textOf((await browser.get(`/admin/apps/${app.id}/import?result=NEW`)).html);
+    expect(plan.match(/NEW none PENDING/g)).toHaveLength(3);
+    const nothing = await browser.submit(
+      `/admin/apps/${app.id}/import/${(await api("GET", `/api/v1/apps/${app.id}/imports`)).body[0].id}/confirm`,
+      { scope: "selected" },
+    );
+    expect(textOf(nothing.html)).toContain("Error: Select at least one row to confirm, or use Confirm all.");
+
+    const session = (await api("GET", `/api/v1/apps/${app.id}/imports`)).body[0];
+    const confirmed = await browser.submit(`/admin/apps/${app.id}/import/${session.id}/confirm`, { scope: "all", activate: "on" });
+    expect(textOf(confirmed.html)).toContain("Done: All pending rows confirmed.");
+    const created = await eventually(async () => {
+      const users = (await api("GET", `/api/v1/users?search=${encodeURIComponent(`profile.login sw "${stamp}"`)}`)).body;
+      return users.length === 3 && users;
+    });
+    expect(created.map((u: any) => u.status)).toEqual(["ACTIVE", "ACTIVE", "ACTIVE"]);
+  });
+
+  it("cancels an import stopped by a safeguard from the roadblock banner, changing nothing", async () => {
+    const browser = await signedIn();
+    const { app, scim } = await importingApp();
+    const stamp = unique("s");
+    const ids: string[] = [];
+    for (let i = 0; i < 105; i++) {
+      ids.push(
+        (
+          await downstreamUser(scim, {
+            userName: `${stamp}${i}@example.com`,
+            email: `${stamp}${i}@example.com`,
+            givenName: "S",
+            familyName: `${stamp}${i}`,
+          })
+        ).id,
+      );
+    }
+    expect((await runImport(app.id)).counters.applied).toBe(105);
+    for (const id of ids.slice(0, 30))
+      await fetch(`${scim.baseUrl}/Users/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${SCIM_TOKEN}` } });
+    await browser.submit(`/admin/apps/${app.id}/import/start`, { type: "FULL" });
+    await eventually(async () => (await api("GET", `/api/v1/apps/${app.id}/imports`)).body[0].status === "PAUSED_SAFEGUARD", 20_000);
+
+    const page = textOf((await browser.get(`/admin/apps/${app.id}/import`)).html);
+    expect(page).toContain("Warning: Imports are paused: an import safeguard was triggered.");
+    expect(page).toContain("This app's import would unassign 30 users, over the app-level limit of 21 (20%). Nothing has been changed.");
+    // Another app's Import tab shows the same org-wide roadblock, pointing to this app.
+    const other = await createApp();
+    expect(textOf((await browser.get(`/admin/apps/${other.id}/import`)).html)).toContain("Another app's import would unassign 30 users");
+
+    const cancelled = await browser.submit(`/admin/apps/${app.id}/import-roadblock/cancel`);
+    expect(textOf(cancelled.html)).toContain("Done: The paused import was cancelled; nothing was changed.");
+    expect(textOf(cancelled.html)).not.toContain("Imports are paused");
+    expect((await api("GET", "/api/v1/import-roadblock")).status).toBe(404);
+    expect((await api("GET", `/api/v1/apps/${app.id}/users?limit=500`)).body).toHaveLength(105);
+  }, 120_000);
+
+  it("links a pushed group to an existing downstream group and unlinks it deleting that group", async () => {
+    const browser = await signedIn();
+    const { app, scim } = await provisionedApp();
+    const group = await createGroup(unique("Push "));
+    const existing = await scimCall(scim, "POST", "/Groups", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: "Existing team",
+    });
+    const linked = await browser.submit(`/admin/apps/${app.id}/push-groups`, {
+      groupName: group.profile.name,
+      target: "link",
+      targetGroupId: existing.id,
+    });
+    expect(textOf(linked.html)).toContain(`Done: ${group.profile.name} is being pushed.`);
+    const [mapping] = (await api("GET", `/api/v1/apps/${app.id}/group-push/mappings`)).body;
+    expect(mapping).toMatchObject({ sourceGroupId: group.id, targetGroupId: existing.id, status: "ACTIVE" });
+    expect(textOf((await browser.get(`/admin/apps/${app.id}/push-groups`)).html)).toContain(`${group.profile.name} ${existing.id} ACTIVE`);
+
+    const confirm = textOf((await browser.get(`/admin/apps/${app.id}/push-groups/${mapping.id}/unlink`)).html);
+    expect(confirm).toContain(`Unlink ${group.profile.name}?`);
+    const unlinked = await browser.submit(`/admin/apps/${app.id}/push-groups/${mapping.id}/unlink`, { deleteTargetGroup: "true" });
+    expect(textOf(unlinked.html)).toContain("Done: Unlinked; the group in the app is being deleted.");
+    expect((await api("GET", `/api/v1/apps/${app.id}/group-push/mappings`)).body).toEqual([]);
+    await eventually(async () => !(await scim.state()).groups.some((g: any) => g.id === existing.id), 15_000, "downstream group deleted");
+  });
+});
