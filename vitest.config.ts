@@ -36,7 +36,8 @@ export default defineConfig(async () => {
         {
           test: {
             name: "node",
-            include: ["test/node/**/*.test.ts"],
+            // test/e2e drives the admin console in Debian's Chromium (playwright-core).
+            include: ["test/node/**/*.test.ts", "test/e2e/**/*.test.ts"],
             environment: "node",
             testTimeout: 60_000,
             hookTimeout: 120_000,
