@@ -403,10 +403,10 @@ describe("admin console import and push actions", () => {
     const browser = await signedIn();
     const { app, scim } = await provisionedApp();
     const group = await createGroup(unique("Push "));
-    const existing = await scimCall(scim, "POST", "/Groups", {
+    const existing = (await scimCall(scim, "POST", "/Groups", {
       schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
       displayName: "Existing team",
-    });
+    })) as { id: string };
     const linked = await browser.submit(`/admin/apps/${app.id}/push-groups`, {
       groupName: group.profile.name,
       target: "link",
