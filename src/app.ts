@@ -10,6 +10,7 @@ import { requestId } from "./http/request-id";
 import { jsonBodyGuard } from "./http/validation";
 import { appGroupsRoutes } from "./routes/app-groups";
 import { appUsersRoutes } from "./routes/app-users";
+import { apiTokensRoutes } from "./routes/api-tokens";
 import { appsRoutes } from "./routes/apps";
 import { groupPushRoutes } from "./routes/group-push";
 import { appImportsRoutes, orgImportRoutes } from "./routes/imports";
@@ -44,6 +45,7 @@ app.route("/api/v1/mappings", mappingsRoutes);
 app.route("/api/v1", orgImportRoutes);
 app.route("/api/v1/logs", logsRoutes);
 app.route("/api/v1/inlineHooks", inlineHooksRoutes);
+app.route("/api/v1/api-tokens", apiTokensRoutes);
 
 app.notFound(notFoundHandler(app));
 app.onError(handleError);

@@ -20,6 +20,7 @@ export const ERROR_CATALOG = {
   E0000038: { status: 403, summary: "This operation is not allowed in the user's current status." },
   E0000041: { status: 400, summary: "Credentials should not be set on this resource based on the scheme." },
   E0000046: { status: 403, summary: "Deactivate application for user forbidden." },
+  E0000047: { status: 429, summary: "API call exceeded rate limit due to too many requests." },
   E0000056: { status: 403, summary: "Delete application forbidden." },
   E0000195: { status: 409, summary: "Api validation failed due to conflict: {0}" },
   E0000117: { status: 403, summary: "Cannot assign apps or update app profiles for an inactive user." },
