@@ -6,6 +6,7 @@ import { dbProvider, type AppEnv } from "./http/context";
 import { handleError } from "./http/errors";
 import { normalizedPath } from "./http/normalize-path";
 import { notFoundHandler } from "./http/not-found";
+import { requestCaps } from "./http/request-caps";
 import { requestId } from "./http/request-id";
 import { jsonBodyGuard } from "./http/validation";
 import { appGroupsRoutes } from "./routes/app-groups";
@@ -30,7 +31,8 @@ app.use("*", requestId);
 // The API description and its interactive reference (public, like Okta's developer docs).
 app.get("/openapi.json", (c) => c.json(openApiDocument(app.routes)));
 app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "provisio API" }));
-app.use("/api/*", authenticate, dbProvider, jsonBodyGuard);
+// Authentication first, so every /api answer (a refusal for size included) carries rate-limit headers.
+app.use("/api/*", authenticate, requestCaps, dbProvider, jsonBodyGuard);
 
 app.route("/api/v1/users", usersRoutes);
 app.route("/api/v1/groups", groupsRoutes);
