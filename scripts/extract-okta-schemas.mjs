@@ -17,6 +17,7 @@ const ROOTS = [
   "ProvisioningConnectionResponse",
   "Error",
   "LogEvent",
+  "ApiToken",
 ];
 
 /** The fixture's JSON text for a spec file (what the committed file must equal). */

@@ -7,10 +7,12 @@ import { dbProvider, type AppEnv } from "./http/context";
 import { handleError } from "./http/errors";
 import { normalizedPath } from "./http/normalize-path";
 import { notFoundHandler } from "./http/not-found";
+import { requestCaps } from "./http/request-caps";
 import { requestId } from "./http/request-id";
 import { jsonBodyGuard } from "./http/validation";
 import { appGroupsRoutes } from "./routes/app-groups";
 import { appUsersRoutes } from "./routes/app-users";
+import { apiTokensRoutes } from "./routes/api-tokens";
 import { appsRoutes } from "./routes/apps";
 import { groupPushRoutes } from "./routes/group-push";
 import { appImportsRoutes, orgImportRoutes } from "./routes/imports";
@@ -30,7 +32,8 @@ app.use("*", requestId);
 // The API description and its interactive reference (public, like Okta's developer docs).
 app.get("/openapi.json", (c) => c.json(openApiDocument(app.routes)));
 app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "provisio API" }));
-app.use("/api/*", authenticate, dbProvider, jsonBodyGuard);
+// Authentication first, so every /api answer (a refusal for size included) carries rate-limit headers.
+app.use("/api/*", authenticate, requestCaps, dbProvider, jsonBodyGuard);
 // The admin console: pages over this same API, called in-process with the signed-in token.
 app.route(
   "/admin",
@@ -50,6 +53,7 @@ app.route("/api/v1/mappings", mappingsRoutes);
 app.route("/api/v1", orgImportRoutes);
 app.route("/api/v1/logs", logsRoutes);
 app.route("/api/v1/inlineHooks", inlineHooksRoutes);
+app.route("/api/v1/api-tokens", apiTokensRoutes);
 
 app.notFound(notFoundHandler(app));
 app.onError(handleError);

@@ -2,6 +2,7 @@ import { app } from "./app";
 import { runScheduledImports } from "./imports/scheduler";
 
 export { AppCoordinator } from "./coordinator/app-coordinator";
+export { AccessGate } from "./access/access-gate";
 
 export default {
   fetch: app.fetch,

@@ -31,10 +31,19 @@ export interface AdminApi {
   send<T = unknown>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T>;
 }
 
-export function adminApi(fetchApi: ApiFetch, origin: string, token: string, env: Env, ctx: ExecutionContextLike): AdminApi {
+export function adminApi(
+  fetchApi: ApiFetch,
+  origin: string,
+  token: string,
+  env: Env,
+  ctx: ExecutionContextLike,
+  /** The browser's address, so failed sign-ins are counted per client like any API call. */
+  clientIp?: string,
+): AdminApi {
   async function call(method: string, path: string, body?: unknown): Promise<Response> {
     const headers = new Headers({ Authorization: `SSWS ${token}`, Accept: "application/json", "User-Agent": "provisio-admin-console" });
     if (body !== undefined) headers.set("Content-Type", "application/json");
+    if (clientIp) headers.set("CF-Connecting-IP", clientIp);
     const response = await fetchApi(
       new Request(new URL(path, origin), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
       env,

@@ -58,7 +58,9 @@ export function adminRoutes(fetchApi: ApiFetch) {
     if (!token) return c.html(<SignInPage error="Enter an API token." />, 400);
     try {
       // The token is checked the way every API call checks it, with the cheapest read there is.
-      await adminApi(fetchApi, new URL(c.req.url).origin, token, c.env, c.executionCtx).get("/api/v1/apps?limit=1");
+      await adminApi(fetchApi, new URL(c.req.url).origin, token, c.env, c.executionCtx, c.req.header("CF-Connecting-IP")).get(
+        "/api/v1/apps?limit=1",
+      );
     } catch (error) {
       if (!(error instanceof ApiProblem)) throw error;
       return c.html(
@@ -95,7 +97,7 @@ export function adminRoutes(fetchApi: ApiFetch) {
       }
     }
     c.set("session", session);
-    c.set("api", adminApi(fetchApi, new URL(c.req.url).origin, session.token, c.env, c.executionCtx));
+    c.set("api", adminApi(fetchApi, new URL(c.req.url).origin, session.token, c.env, c.executionCtx, c.req.header("CF-Connecting-IP")));
     await next();
   });
 

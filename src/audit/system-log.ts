@@ -6,7 +6,7 @@ type Json = Record<string, unknown>;
 
 export interface LogTarget {
   id: string;
-  type: "AppInstance" | "User" | "AppUser" | "UserGroup" | "ImportSession";
+  type: "AppInstance" | "User" | "AppUser" | "UserGroup" | "ImportSession" | "Token";
   displayName?: string;
 }
 

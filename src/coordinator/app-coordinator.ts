@@ -30,6 +30,7 @@ import { pushMappingForSource } from "../db/queries/group-push";
 import { getProvisioning, setProvisioningState, unprovisionedChunk } from "../db/queries/provisioning";
 import { DomainError, toResult, type Result } from "../domain/errors";
 import { checkProfileValues } from "../mappings/app-user-schema";
+import { downstreamAccess } from "../provisioning/downstream-url";
 import { settingsFrom, type ProvisioningSettings } from "../provisioning/settings";
 import { loadOne, loadRules, reconcileChunk, toRow } from "./assignment-store";
 import { CHUNK_SIZE, JobStore, progressOf, type FanOutJob } from "./fan-out-jobs";
@@ -83,6 +84,7 @@ export class AppCoordinator extends DurableObject<Env> {
     this.#imports = new ImportRunner({
       db: this.#db,
       credentialsKey: env.CREDENTIALS_KEY,
+      access: downstreamAccess(env.DOWNSTREAM_ACCESS),
       queue: this.#queue,
       store: this.#store,
       settings: () => this.#provisioning(),

@@ -22,6 +22,7 @@ import {
 } from "../db/queries/imports";
 import { getProvisioning } from "../db/queries/provisioning";
 import { getUser, insertUserWithGroups, updateUser } from "../db/queries/users";
+import { DomainError } from "../domain/errors";
 import { newId } from "../domain/ids";
 import { DEFAULT_INBOUND, type InboundSettings } from "../imports/inbound-settings";
 import {
@@ -37,6 +38,7 @@ import {
 import { DEFAULT_SAFEGUARDS, evaluateSafeguards, type SafeguardSettings } from "../imports/safeguards";
 import { PROVISIONING_OFF } from "../provisioning/capabilities";
 import { ScimClient } from "../provisioning/scim-client";
+import { checkDownstreamUrl, type DownstreamAccess } from "../provisioning/downstream-url";
 import type { ProvisioningSettings } from "../provisioning/settings";
 import { loadOne } from "./assignment-store";
 import { open } from "../crypto/secret-box";
@@ -84,9 +86,14 @@ export const EMPTY_COUNTERS: ImportCounters = {
   errors: 0,
 };
 
+/** The hook sees the items that would create or link a user. */
+const hookable = (plan: Planned) => plan.result === "EXACT" || plan.result === "PARTIAL" || plan.result === "NEW";
+
 interface Deps {
   db: DB;
   credentialsKey: string;
+  /** Where inline hooks may be called (DOWNSTREAM_ACCESS), checked again before each run. */
+  access: DownstreamAccess;
   queue: SerialQueue;
   store: ProvisioningStore;
   settings: () => Promise<ProvisioningSettings>;
@@ -232,12 +239,21 @@ export class ImportRunner {
     planned: Planned[],
   ): Promise<void> {
     const { hook, app } = target;
+    // The URI was checked when the hook was saved; checked again in case DOWNSTREAM_ACCESS has
+    // since become stricter or the row was written some other way.
+    try {
+      checkDownstreamUrl(hook.uri, this.deps.access, "channel.config.uri");
+    } catch (error) {
+      const reason = error instanceof DomainError ? error.causes.join("; ") : String(error);
+      for (const plan of planned.filter(hookable)) plan.detail = `${plan.detail}; inline hook not called (${reason}): item left as planned`;
+      return;
+    }
     const headers = await hookHeaders(hook, this.deps.credentialsKey);
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < items.length; i = next++) {
         const plan = planned[i];
-        if (plan.result !== "EXACT" && plan.result !== "PARTIAL" && plan.result !== "NEW") continue;
+        if (!hookable(plan)) continue;
         const request = importHookRequest({
           app: { id: app.id, name: app.name, label: app.label, status: app.status },
           sessionId: session.id,

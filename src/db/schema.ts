@@ -349,3 +349,30 @@ export const inlineHooks = sqliteTable("inline_hooks", {
   lastUpdated: timestamp("last_updated").notNull(),
 });
 export type InlineHookRow = typeof inlineHooks.$inferSelect;
+
+/**
+ * SSWS API tokens, kept as SHA-256 hashes only (the value is shown once, when minted). Revoked
+ * rows stay so that a revoked bootstrap token is not seeded again on its next use.
+ */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text().primaryKey(),
+    name: text().notNull(),
+    tokenHash: text().notNull(),
+    // The Okta user the token is recorded against (metadata; provisio has no admin roles).
+    userId: text(),
+    clientName: text().notNull(),
+    // The token that BOOTSTRAP_API_TOKEN configures: never expires, replaced by rotating the secret.
+    bootstrap: integer({ mode: "boolean" }).notNull().default(false),
+    status: text().$type<"ACTIVE" | "REVOKED">().notNull(),
+    network: text({ mode: "json" }).$type<{ connection: "ANYWHERE" }>().notNull(),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+    // Recorded at most once an hour by the token's AccessGate; a token unused for its window expires.
+    lastUsed: timestamp("last_used"),
+    expiresAt: timestamp("expires_at"),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_idx").on(t.tokenHash), index("api_tokens_status_idx").on(t.status, t.id)],
+);
+export type ApiTokenRow = typeof apiTokens.$inferSelect;

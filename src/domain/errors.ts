@@ -20,6 +20,7 @@ export const ERROR_CATALOG = {
   E0000038: { status: 403, summary: "This operation is not allowed in the user's current status." },
   E0000041: { status: 400, summary: "Credentials should not be set on this resource based on the scheme." },
   E0000046: { status: 403, summary: "Deactivate application for user forbidden." },
+  E0000047: { status: 429, summary: "API call exceeded rate limit due to too many requests." },
   E0000056: { status: 403, summary: "Delete application forbidden." },
   E0000195: { status: 409, summary: "Api validation failed due to conflict: {0}" },
   E0000117: { status: 403, summary: "Cannot assign apps or update app profiles for an inactive user." },
@@ -31,6 +32,8 @@ export interface ErrorJson {
   code: ErrorCode;
   summary: string;
   causes: string[];
+  /** Set when the HTTP status differs from the code's usual one (413/414/431 with E0000001). */
+  status?: number;
 }
 
 /**
@@ -41,23 +44,33 @@ export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly summary: string;
   readonly causes: string[];
+  readonly #status: number | undefined;
 
-  constructor(code: ErrorCode, detail = "", causes: string[] = []) {
+  constructor(code: ErrorCode, detail = "", causes: string[] = [], status?: number) {
     const summary = ERROR_CATALOG[code].summary.replace("{0}", detail);
     super(summary);
     this.name = "DomainError";
     this.code = code;
     this.summary = summary;
     this.causes = causes;
+    this.#status = status;
   }
 
   get status(): number {
-    return ERROR_CATALOG[this.code].status;
+    return this.#status ?? ERROR_CATALOG[this.code].status;
   }
 
   /** E0000001 "Api validation failed: {subject}" with one cause per problem. */
   static validation(subject: string, ...causes: string[]): DomainError {
     return new DomainError("E0000001", subject, causes);
+  }
+
+  /**
+   * A request over one of provisio's size caps. Okta has no error code for these, so they are
+   * E0000001 envelopes with the HTTP status that says what was too large (413, 414 or 431).
+   */
+  static tooLarge(status: 413 | 414 | 431, subject: string, cause: string): DomainError {
+    return new DomainError("E0000001", subject, [cause], status);
   }
 
   /** E0000007 in Okta's own wording: "Not found: Resource not found: {id} ({Type})". */
@@ -66,11 +79,11 @@ export class DomainError extends Error {
   }
 
   toJSON(): ErrorJson {
-    return { code: this.code, summary: this.summary, causes: this.causes };
+    return { code: this.code, summary: this.summary, causes: this.causes, ...(this.#status ? { status: this.#status } : {}) };
   }
 
   static fromJSON(json: ErrorJson): DomainError {
-    const error = new DomainError(json.code, "", json.causes);
+    const error = new DomainError(json.code, "", json.causes, json.status);
     (error as { summary: string }).summary = json.summary;
     error.message = json.summary;
     return error;

@@ -3,23 +3,23 @@ import { createMiddleware } from "hono/factory";
 import type { ZodType } from "zod";
 import { DomainError } from "../domain/errors";
 import type { AppEnv } from "./context";
+import { capsFrom, readCappedBody } from "./request-caps";
 
 const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
 
 /**
  * Runs before any body validator. A body that is present must be JSON and must parse (else
  * E0000021 / E0000003) so a client's data is never silently dropped; an empty body (Okta's
- * SDK sends bodyless PUT/POST with Content-Length: 0) reads as `{}`.
+ * SDK sends bodyless PUT/POST with Content-Length: 0) reads as `{}`. The body is read up to
+ * MAX_REQUEST_BODY_BYTES and no further (413).
  */
 export const jsonBodyGuard = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "DELETE") return next();
   // Read as bytes: Workers warn when a non-text body is read with text().
-  const text = new TextDecoder().decode(await c.req.arrayBuffer());
-  if (text.trim() === "") {
-    // Hono's json() parses the cached text, so an empty body becomes {} for the validators.
-    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve("{}");
-    return next();
-  }
+  const text = new TextDecoder().decode(await readCappedBody(c.req.raw, capsFrom(c.env).bodyBytes));
+  // Hono's json() parses the cached text; an empty body becomes {} for the validators.
+  (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text.trim() === "" ? "{}" : text);
+  if (text.trim() === "") return next();
   const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0].trim();
   if (!JSON_MEDIA.test(mediaType)) throw new DomainError("E0000021");
   try {

@@ -457,4 +457,49 @@ export const OPERATIONS: Operation[] = [
     "InlineHook",
     "okta.inlineHooks.manage",
   ),
+  op("GET", "/api/v1/api-tokens", "listApiTokens", "List API token metadata", "ApiToken", "okta.apiTokens.read", {
+    response: "ApiToken",
+    list: true,
+  }),
+  op(
+    "POST",
+    "/api/v1/api-tokens",
+    "createApiToken",
+    "Mint an API token (its value is returned once, as `token`)",
+    EXT,
+    "okta.apiTokens.manage",
+    {
+      status: 201,
+      response: "ApiToken",
+      extension: true,
+    },
+  ),
+  op("GET", "/api/v1/api-tokens/{apiTokenId}", "getApiToken", "Retrieve an API token's metadata", "ApiToken", "okta.apiTokens.read", {
+    response: "ApiToken",
+  }),
+  op(
+    "PUT",
+    "/api/v1/api-tokens/{apiTokenId}",
+    "upsertApiToken",
+    "Rename an API token (network: ANYWHERE only)",
+    "ApiToken",
+    "okta.apiTokens.manage",
+    {
+      response: "ApiToken",
+    },
+  ),
+  op("DELETE", "/api/v1/api-tokens/{apiTokenId}", "revokeApiToken", "Revoke an API token", "ApiToken", "okta.apiTokens.manage", {
+    status: 204,
+  }),
+  op(
+    "DELETE",
+    "/api/v1/api-tokens/current",
+    "revokeCurrentApiToken",
+    "Revoke the API token of this request",
+    "ApiToken",
+    "okta.apiTokens.manage",
+    {
+      status: 204,
+    },
+  ),
 ];

@@ -1,9 +1,11 @@
 import { DomainError } from "../domain/errors";
 
 /**
- * Where provisioning may send requests. `public` (production): https to public hosts only.
+ * Where provisioning and inline hooks may send requests. `public` (production): https to public
+ * hosts only.
  * `local` (wrangler dev, tests): http and loopback or private addresses are allowed too, for a
- * SCIM app running on the developer's machine. Set by the DOWNSTREAM_ACCESS variable.
+ * SCIM app running on the developer's machine. Link-local addresses are refused in both. Set by
+ * the DOWNSTREAM_ACCESS variable.
  *
  * Host names are checked as written; Workers cannot resolve DNS before fetching, so a public
  * name that resolves to a private address is not caught here (Cloudflare's network does not
@@ -15,21 +17,25 @@ export function downstreamAccess(value: string | undefined): DownstreamAccess {
   return value === "local" ? "local" : "public";
 }
 
-export function checkDownstreamUrl(raw: string, access: DownstreamAccess): URL {
+/** Refuses (400 E0000001, naming `field`) a URL provisio may not send requests to. */
+export function checkDownstreamUrl(raw: string, access: DownstreamAccess, field = "baseUrl"): URL {
+  const refuse = (problem: string) => DomainError.validation(field, `${field}: ${problem}`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw refuse(`baseUrl: "${raw}" is not an absolute URL`);
+    throw refuse(`"${raw}" is not an absolute URL`);
   }
-  if (url.username || url.password) throw refuse("baseUrl: credentials belong in the connection profile, not the URL");
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw refuse("baseUrl: only https URLs are allowed");
+  if (url.username || url.password) throw refuse("credentials belong in the connection profile, not the URL");
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw refuse("only https URLs are allowed");
   const kind = hostKind(url.hostname);
+  // Link-local addresses are cloud metadata services (169.254.169.254): never a target, not even locally.
+  if (kind === "link-local") throw refuse("link-local addresses are not allowed as targets");
   if (access === "public") {
-    if (url.protocol !== "https:") throw refuse("baseUrl: must use https");
-    if (kind !== "public") throw refuse(`baseUrl: ${kind} addresses are not allowed as provisioning targets`);
+    if (url.protocol !== "https:") throw refuse("must use https");
+    if (kind !== "public") throw refuse(`${kind} addresses are not allowed as targets`);
   } else if (url.protocol === "http:" && kind === "public") {
-    throw refuse("baseUrl: plain http is only allowed for loopback or private development hosts");
+    throw refuse("plain http is only allowed for loopback or private development hosts");
   }
   return url;
 }
@@ -66,8 +72,4 @@ export function hostKind(hostname: string): HostKind {
   }
   if (host.endsWith(".internal") || host.endsWith(".local") || host.endsWith(".lan")) return "private";
   return "public";
-}
-
-function refuse(cause: string): DomainError {
-  return DomainError.validation("baseUrl", cause);
 }

@@ -10,6 +10,7 @@ import type { AppEnv } from "../http/context";
 import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { jsonBody, queryParams } from "../http/validation";
+import { profileCaps } from "../http/request-caps";
 import { appGroupJson, groupAssignmentSchema, jsonPatchSchema } from "../wire/app-group";
 
 const expandParam = z.enum(["group", "metadata"]).optional();
@@ -57,12 +58,18 @@ export const appGroupsRoutes = new Hono<AppEnv>()
     const group = expand === "group" ? await getGroup(db, groupId) : undefined;
     return c.json(appGroupJson(row, baseUrl(c), { group, metadata: expand === "metadata" }));
   })
-  .put("/:appId/groups/:groupId", requireScope("okta.apps.manage"), jsonBody(groupAssignmentSchema, "assignment"), async (c) => {
-    const { appId, groupId } = c.req.param();
-    const row = await appCoordinator(c.env, appId).assignGroup(groupId, c.req.valid("json"));
-    return c.json(appGroupJson(row, baseUrl(c)));
-  })
-  .patch("/:appId/groups/:groupId", requireScope("okta.apps.manage"), jsonBody(jsonPatchSchema, "assignment"), async (c) => {
+  .put(
+    "/:appId/groups/:groupId",
+    requireScope("okta.apps.manage"),
+    jsonBody(groupAssignmentSchema, "assignment"),
+    profileCaps,
+    async (c) => {
+      const { appId, groupId } = c.req.param();
+      const row = await appCoordinator(c.env, appId).assignGroup(groupId, c.req.valid("json"));
+      return c.json(appGroupJson(row, baseUrl(c)));
+    },
+  )
+  .patch("/:appId/groups/:groupId", requireScope("okta.apps.manage"), jsonBody(jsonPatchSchema, "assignment"), profileCaps, async (c) => {
     const { appId, groupId } = c.req.param();
     const row = await appCoordinator(c.env, appId).assignGroup(groupId, { patch: c.req.valid("json") });
     return c.json(appGroupJson(row, baseUrl(c)));

@@ -11,6 +11,7 @@ import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
+import { profileCaps } from "../http/request-caps";
 import { appUserJson, assignAppUserSchema, updateAppUserSchema } from "../wire/app-user";
 import { booleanParam } from "../wire/common";
 
@@ -45,7 +46,7 @@ export const appUsersRoutes = new Hono<AppEnv>()
     const base = baseUrl(c);
     return c.json(items.map((row) => appUserJson(row.appUser, base, query.expand ? row.user : undefined)));
   })
-  .post("/:appId/users", requireScope("okta.apps.manage"), jsonBody(assignAppUserSchema, "assignment"), async (c) => {
+  .post("/:appId/users", requireScope("okta.apps.manage"), jsonBody(assignAppUserSchema, "assignment"), profileCaps, async (c) => {
     const { appId } = c.req.param();
     const row = await appCoordinator(c.env, appId).assignUser(c.req.valid("json"));
     return c.json(appUserJson(row, baseUrl(c)));
@@ -59,7 +60,7 @@ export const appUsersRoutes = new Hono<AppEnv>()
     const expand = c.req.valid("query").expand;
     return c.json(appUserJson(found.appUser, baseUrl(c), expand ? found.user : undefined));
   })
-  .post("/:appId/users/:userId", requireScope("okta.apps.manage"), jsonBody(updateAppUserSchema, "appUser"), async (c) => {
+  .post("/:appId/users/:userId", requireScope("okta.apps.manage"), jsonBody(updateAppUserSchema, "appUser"), profileCaps, async (c) => {
     const { appId, userId } = c.req.param();
     const row = await appCoordinator(c.env, appId).updateUser(userId, c.req.valid("json"));
     return c.json(appUserJson(row, baseUrl(c)));

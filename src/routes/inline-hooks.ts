@@ -75,7 +75,7 @@ function hookJson(row: InlineHookRow, base: string) {
 
 async function toRow(env: Env, input: z.infer<typeof hookSchema>, previous?: InlineHookRow): Promise<InlineHookRow> {
   const { config } = input.channel;
-  checkDownstreamUrl(config.uri, downstreamAccess(env.DOWNSTREAM_ACCESS));
+  checkDownstreamUrl(config.uri, downstreamAccess(env.DOWNSTREAM_ACCESS), "channel.config.uri");
   const now = new Date();
   const authValue = config.authScheme?.value;
   return {

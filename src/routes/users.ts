@@ -12,6 +12,7 @@ import type { AppEnv } from "../http/context";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, oneOfFilterOrSearch, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
+import { profileCaps } from "../http/request-caps";
 import { changeLifecycle, changeUser, createUser, deleteUser } from "../services/users";
 import { booleanParam } from "../wire/common";
 import { groupJson } from "../wire/group";
@@ -56,6 +57,7 @@ export const usersRoutes = new Hono<AppEnv>()
     // provider and nextLogin are accepted as Okta does; provisio has no end-user sign-in.
     queryParams(z.object({ activate: booleanParam(true), provider: booleanParam(false), nextLogin: z.string().optional() })),
     jsonBody(createUserSchema, "user"),
+    profileCaps,
     async (c) => {
       const user = await createUser(c.env, c.get("db"), c.req.valid("json"), c.req.valid("query").activate);
       return c.json(userJson(user, baseUrl(c)));
@@ -81,12 +83,12 @@ export const usersRoutes = new Hono<AppEnv>()
   .get("/:idOrLogin", requireScope("okta.users.read"), async (c) => {
     return c.json(userJson(await requireUser(c.get("db"), c.req.param("idOrLogin")), baseUrl(c)));
   })
-  .post("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(partialUserSchema, "user"), async (c) => {
+  .post("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(partialUserSchema, "user"), profileCaps, async (c) => {
     const db = c.get("db");
     const user = await requireUser(db, c.req.param("idOrLogin"));
     return c.json(userJson(await changeUser(c.env, db, user, c.req.valid("json"), "merge"), baseUrl(c)));
   })
-  .put("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(replaceUserSchema, "user"), async (c) => {
+  .put("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(replaceUserSchema, "user"), profileCaps, async (c) => {
     const db = c.get("db");
     const user = await requireUser(db, c.req.param("idOrLogin"));
     return c.json(userJson(await changeUser(c.env, db, user, c.req.valid("json"), "replace"), baseUrl(c)));

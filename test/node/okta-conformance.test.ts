@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe("responses conform to Okta's published schemas", () => {
-  it("User, Group, Application, AppUser, ApplicationGroupAssignment, features, connection, push mapping, LogEvent and Error", async () => {
+  it("User, Group, Application, AppUser, ApplicationGroupAssignment, features, connection, push mapping, LogEvent, ApiToken and Error", async () => {
     const stamp = Date.now();
     const user = await call("POST", "/api/v1/users?activate=true", {
       profile: { firstName: "Con", lastName: "Form", email: `conform.${stamp}@example.com`, login: `conform.${stamp}@example.com` },
@@ -123,11 +123,24 @@ describe("responses conform to Okta's published schemas", () => {
     expect(logs.body.length).toBeGreaterThan(0);
     for (const event of logs.body) expectConforms("LogEvent", event);
 
+    // The spec's TimeDuration pattern, ^P(?:$)(\d+Y)?..., accepts only "P" and so rejects Okta's own
+    // example tokenWindow "P30D": tokenWindow is checked against ISO 8601 here instead.
+    const expectApiToken = ({ tokenWindow, ...token }: Record<string, unknown>) => {
+      expect(tokenWindow).toMatch(/^P(\d+[YMWD])+$/);
+      expectConforms("ApiToken", token);
+    };
+    const minted = await call("POST", "/api/v1/api-tokens", { name: `Conformance ${stamp}`, userId: user.body.id });
+    expectApiToken(minted.body);
+    expectApiToken((await call("GET", `/api/v1/api-tokens/${minted.body.id}`)).body);
+    // The bootstrap token (no userId, no expiresAt) among them.
+    for (const token of (await call("GET", "/api/v1/api-tokens")).body) expectApiToken(token);
+
     for (const error of [
       await call("GET", "/api/v1/users/nobody-here"),
       await call("POST", "/api/v1/users", { profile: {} }),
       await call("PATCH", "/api/v1/users"),
       await call("DELETE", `/api/v1/apps/${app.id}/users/${user.body.id}x`),
+      await call("DELETE", "/api/v1/api-tokens/00Tnothere"),
     ]) {
       expect(error.status).toBeGreaterThanOrEqual(400);
       expectConforms("Error", error.body);

@@ -7,7 +7,8 @@ let worker: LocalWorker;
 let client: InstanceType<typeof okta.Client>;
 
 beforeAll(async () => {
-  worker = await startLocalWorker();
+  // System Log calls get a small rate limit (2 per 2 s window) so the SDK's 429 handling can be seen.
+  worker = await startLocalWorker({ RATE_LIMIT_OVERRIDES: "logs=2", RATE_LIMIT_WINDOW_SECONDS: "2" });
   // A trailing slash, as Okta's README writes orgUrl: the SDK then sends "//api/v1/...".
   client = new okta.Client({ orgUrl: `${worker.url}/`, token: SDK_TOKEN });
 });
@@ -139,5 +140,32 @@ describe("Okta Node SDK against provisio", () => {
     const bad = new okta.Client({ orgUrl: worker.url, token: "wrong-token" });
     const unauthorized = await bad.userApi.getUser({ userId: "anyone" }).catch((e: unknown) => e);
     expect(unauthorized).toMatchObject({ status: 401, errorCode: "E0000011" });
+  });
+
+  it("lists, reads and revokes API tokens", async () => {
+    const minted = await fetch(`${worker.url}/api/v1/api-tokens`, {
+      method: "POST",
+      headers: { Authorization: `SSWS ${SDK_TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "sdk test" }),
+    }).then((res) => res.json() as Promise<{ id: string; token: string }>);
+    const tokens = await collect(await client.apiTokenApi.listApiTokens());
+    expect(tokens.map((t) => t.name)).toEqual(expect.arrayContaining(["bootstrap", "sdk test"]));
+    const token = await client.apiTokenApi.getApiToken({ apiTokenId: minted.id });
+    expect(token).toMatchObject({ id: minted.id, name: "sdk test", tokenWindow: "P30D" });
+    expect(token.created).toBeInstanceOf(Date);
+
+    const own = new okta.Client({ orgUrl: worker.url, token: minted.token });
+    await own.apiTokenApi.revokeCurrentApiToken();
+    const refused = await own.userApi.getUser({ userId: "anyone" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 401, errorCode: "E0000011" });
+  });
+
+  it("waits out a 429 using Date and X-Rate-Limit-Reset, then succeeds", async () => {
+    const started = Date.now();
+    // Three first pages in a row: the third is refused (2 per window) and retried after the reset.
+    for (let i = 0; i < 3; i++) await (await client.systemLogApi.listLogEvents({ limit: 1 })).next();
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThan(500);
+    expect(elapsed).toBeLessThan(10_000);
   });
 });

@@ -55,5 +55,19 @@ describe("error mapping", () => {
     const copy = DomainError.fromJSON(JSON.parse(JSON.stringify(original.toJSON())));
     expect(copy).toBeInstanceOf(DomainError);
     expect([copy.code, copy.summary, copy.causes, copy.status]).toEqual([original.code, original.summary, original.causes, 400]);
+    const tooLarge = DomainError.fromJSON(JSON.parse(JSON.stringify(DomainError.tooLarge(413, "body", "too big").toJSON())));
+    expect([tooLarge.code, tooLarge.status]).toEqual(["E0000001", 413]);
+  });
+
+  it("answers size refusals with E0000001 envelopes and the status that names the problem", async () => {
+    for (const status of [413, 414, 431] as const) {
+      const res = await envelopeFor(DomainError.tooLarge(status, "body", "too big"));
+      expect(res.status).toBe(status);
+      expect(res.body).toMatchObject({
+        errorCode: "E0000001",
+        errorSummary: "Api validation failed: body",
+        errorCauses: [{ errorSummary: "too big" }],
+      });
+    }
   });
 });

@@ -46,6 +46,9 @@ describe("downstream URL guard", () => {
     expect(code("http://127.0.0.1:8788/scim/v2", "local")).toBe("ok");
     expect(code("http://192.168.1.20/scim", "local")).toBe("ok");
     expect(code("http://scim.example.com/v2", "local")).toBe("E0000001");
+    // Cloud metadata services are never a target, not even in local development.
+    expect(code("http://169.254.169.254/latest/meta-data/", "local")).toBe("E0000001");
+    expect(code("http://[fe80::1]/", "local")).toBe("E0000001");
     expect(code("https://user:pw@scim.example.com/", "public")).toBe("E0000001");
   });
 });

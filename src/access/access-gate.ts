@@ -1,0 +1,111 @@
+import { DurableObject } from "cloudflare:workers";
+import { createDb, type DB } from "../db/client";
+import type { ApiTokenRow } from "../db/schema";
+import { findTokenByHash, recordTokenUse, seedBootstrapToken } from "../db/queries/api-tokens";
+import { bootstrapRow, judgeToken, useToRecord, type TokenVerdict } from "../domain/api-tokens";
+import { take, type Bucket, type Window } from "./rate-limits";
+
+/** How long a gate trusts what it read of its token before reading D1 again (revocations made through it apply at once). */
+const RECHECK_MS = 60_000;
+const WINDOW_PREFIX = "window:";
+
+export interface AdmitRequest {
+  tokenHash: string;
+  /** The value equals the configured BOOTSTRAP_API_TOKEN (the Worker compares; the value never leaves it). */
+  bootstrap: boolean;
+  family: string;
+  /** Requests per window; 0 means no limit (and no bucket in the answer). */
+  limit: number;
+  windowMs: number;
+}
+
+export type Admission = TokenVerdict & { bucket?: Bucket };
+
+/**
+ * One per API token, named by the token's SHA-256 hash (and one per client address for failed
+ * authentications, see `count`). A single call per request both decides whether the token is
+ * let in and counts the request against the token's per-family window, so the limiter adds no
+ * D1 query: the gate reads its token row once a minute at most.
+ *
+ * A Durable Object is one instance worldwide, so every isolate counts against the same numbers.
+ * The counters are served from memory and written through to the object's storage without
+ * holding the answer for the write (allowUnconfirmed), so they survive an eviction or a deploy.
+ * A revocation is also written to the object's own storage, so it holds even if D1's update failed.
+ */
+export class AccessGate extends DurableObject<Env> {
+  #db: DB;
+  #windows = new Map<string, Window>();
+  #row: ApiTokenRow | undefined;
+  #loadedAt = -Infinity;
+  #loading: Promise<ApiTokenRow | undefined> | undefined;
+  #revoked: boolean;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#db = createDb(env.DB);
+    this.#revoked = ctx.storage.kv.get<boolean>("revoked") === true;
+    for (const [key, window] of ctx.storage.kv.list<Window>({ prefix: WINDOW_PREFIX })) {
+      this.#windows.set(key.slice(WINDOW_PREFIX.length), window);
+    }
+  }
+
+  /** Lets a token in (or says why not) and counts the request in its family's window. */
+  async admit(request: AdmitRequest): Promise<Admission> {
+    const row = await this.#tokenRow(request.tokenHash, request.bootstrap);
+    const now = Date.now();
+    const verdict =
+      this.#revoked && row ? { ok: false as const, reason: "revoked" as const, tokenId: row.id } : judgeToken(row, request.bootstrap, now);
+    if (!verdict.ok || !row) return verdict;
+    this.#recordUse(row, now);
+    if (request.limit <= 0) return verdict;
+    return { ...verdict, bucket: this.#take(request.family, request.limit, request.windowMs, now) };
+  }
+
+  /** A plain counter (failed authentications per client address, their log events org-wide). */
+  async count(key: string, limit: number, windowMs: number): Promise<Bucket> {
+    return this.#take(key, limit, windowMs, Date.now());
+  }
+
+  /** Refuses the token from now on, whatever D1 says. */
+  async revoke(): Promise<void> {
+    this.ctx.storage.kv.put("revoked", true);
+    this.#revoked = true;
+  }
+
+  #take(key: string, limit: number, windowMs: number, now: number): Bucket {
+    const bucket = take(this.#windows, key, limit, windowMs, now);
+    // A refused request changes nothing; a counted one is written through, not awaited.
+    if (!bucket.exceeded) void this.ctx.storage.put(WINDOW_PREFIX + key, this.#windows.get(key), { allowUnconfirmed: true });
+    return bucket;
+  }
+
+  async #tokenRow(tokenHash: string, bootstrap: boolean): Promise<ApiTokenRow | undefined> {
+    if (Date.now() - this.#loadedAt < RECHECK_MS) return this.#row;
+    // Requests arriving while D1 is read wait for the same read.
+    this.#loading ??= this.#load(tokenHash, bootstrap).finally(() => (this.#loading = undefined));
+    return this.#loading;
+  }
+
+  async #load(tokenHash: string, bootstrap: boolean): Promise<ApiTokenRow | undefined> {
+    let row = await findTokenByHash(this.#db, tokenHash);
+    if (!row && bootstrap) {
+      await seedBootstrapToken(this.#db, bootstrapRow(tokenHash, new Date()));
+      row = await findTokenByHash(this.#db, tokenHash);
+    }
+    this.#row = row;
+    this.#loadedAt = Date.now();
+    return row;
+  }
+
+  /** Renews the token's sliding window in D1, at most once an hour and never on the request's path. */
+  #recordUse(row: ApiTokenRow, now: number): void {
+    const use = useToRecord(row, now);
+    if (!use) return;
+    Object.assign(row, use);
+    this.ctx.waitUntil(
+      recordTokenUse(this.#db, row.id, use).catch((error: unknown) => {
+        console.error(JSON.stringify({ event: "api_token.record_use_failed", tokenId: row.id, reason: String(error) }));
+      }),
+    );
+  }
+}

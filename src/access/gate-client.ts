@@ -1,0 +1,101 @@
+import { writeLog } from "../audit/system-log";
+import { createDb } from "../db/client";
+import { findTokenByHash, recordTokenUse, seedBootstrapToken } from "../db/queries/api-tokens";
+import { bootstrapRow, judgeToken, useToRecord, type RefusalReason } from "../domain/api-tokens";
+import type { Admission, AdmitRequest } from "./access-gate";
+import type { Bucket, LimitConfig } from "./rate-limits";
+
+/** A token's gate is named by its hash; failed authentications are counted by client address. */
+export const tokenGate = (env: Env, tokenHash: string) => env.ACCESS_GATE.getByName(`token:${tokenHash}`);
+const failureGate = (env: Env, address: string) => env.ACCESS_GATE.getByName(`auth-failure:${address}`);
+const failureLogGate = (env: Env) => env.ACCESS_GATE.getByName("auth-failure-log");
+
+/**
+ * Asks the token's gate, which lets the token in and counts the request in one call. With rate
+ * limiting off (limit 0) there is nothing to count and D1 decides alone. If the gate cannot
+ * answer (an object reset by a deploy, an overloaded object), D1 decides too and the request
+ * goes uncounted: a limiter outage must not lock every client out.
+ */
+export async function admit(env: Env, request: AdmitRequest): Promise<Admission> {
+  if (request.limit <= 0) return admitFromD1(env, request);
+  try {
+    return (await tokenGate(env, request.tokenHash).admit(request)) as Admission;
+  } catch (error) {
+    console.error(JSON.stringify({ event: "access_gate.unavailable", reason: error instanceof Error ? error.message : String(error) }));
+    return admitFromD1(env, request);
+  }
+}
+
+async function admitFromD1(env: Env, request: AdmitRequest): Promise<Admission> {
+  const db = createDb(env.DB);
+  let row = await findTokenByHash(db, request.tokenHash);
+  if (!row && request.bootstrap) {
+    await seedBootstrapToken(db, bootstrapRow(request.tokenHash, new Date()));
+    row = await findTokenByHash(db, request.tokenHash);
+  }
+  const now = Date.now();
+  const verdict = judgeToken(row, request.bootstrap, now);
+  const use = verdict.ok && row ? useToRecord(row, now) : undefined;
+  if (use && row) await recordTokenUse(db, row.id, use);
+  return verdict;
+}
+
+/** Counts a failed authentication from a client address; undefined when the gate cannot answer. */
+export async function countAuthFailure(env: Env, address: string, limits: LimitConfig): Promise<Bucket | undefined> {
+  try {
+    return await failureGate(env, address).count("auth-failure", limits.authFailures, limits.windowMs);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface AuthFailure {
+  reason: RefusalReason;
+  tokenId?: string;
+  address: string;
+  method: string;
+  path: string;
+  /** The Authorization scheme word ("SSWS", "Bearer"), never its value. */
+  scheme: string;
+  requestId: string;
+}
+
+const REASONS: Record<RefusalReason, string> = {
+  missing: "no Authorization header",
+  malformed: "not an SSWS token",
+  unknown: "unknown token",
+  revoked: "revoked token",
+  expired: "expired token",
+  rotated: "replaced bootstrap token",
+};
+
+/**
+ * Writes Okta's `user.authentication.auth` FAILURE event for a refused request, unless the
+ * org-wide budget of such events for this window is spent. Never throws; never sees the token.
+ */
+export async function logAuthFailure(env: Env, limits: LimitConfig, failure: AuthFailure): Promise<void> {
+  try {
+    if (limits.authFailureLogs <= 0) return;
+    const budget = await failureLogGate(env).count("auth-failure-log", limits.authFailureLogs, limits.windowMs);
+    if (budget.exceeded) return;
+    const actorId = failure.tokenId ?? "unknown";
+    await writeLog(createDb(env.DB), [
+      {
+        eventType: "user.authentication.auth",
+        displayMessage: "Authenticate an API request",
+        severity: "WARN",
+        outcome: { result: "FAILURE", reason: REASONS[failure.reason] },
+        actor: { id: actorId, type: "Token", alternateId: actorId, displayName: failure.tokenId ? "API token" : "unknown" },
+        requestId: failure.requestId,
+        details: {
+          requestMethod: failure.method,
+          requestUri: failure.path.slice(0, 512),
+          authScheme: failure.scheme.slice(0, 32),
+          clientAddress: failure.address,
+        },
+      },
+    ]);
+  } catch (error) {
+    console.error(JSON.stringify({ event: "auth_failure.log_failed", reason: error instanceof Error ? error.message : String(error) }));
+  }
+}
