@@ -29,6 +29,8 @@ export interface AdminApi {
   get<T>(path: string): Promise<T>;
   page<T>(path: string): Promise<ApiPage<T>>;
   send<T = unknown>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T>;
+  /** The API's response itself, for the rare action whose headers matter. */
+  request(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<Response>;
 }
 
 export function adminApi(
@@ -65,6 +67,7 @@ export function adminApi(
       const text = await response.text();
       return (text ? JSON.parse(text) : undefined) as T;
     },
+    request: call,
   };
 }
 

@@ -53,7 +53,9 @@ for (const region of document.querySelectorAll("[data-poll-url]")) {
   const tick = async () => {
     try {
       const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
-      if (response.redirected || !response.ok) return;
+      // Signed out meanwhile: the reload shows the sign-in page. Any other failure is retried.
+      if (response.redirected) { location.reload(); return; }
+      if (!response.ok) throw new Error("progress " + response.status);
       const html = await response.text();
       const holder = document.createElement("div");
       holder.innerHTML = html;

@@ -147,3 +147,13 @@ export function userDisplayName(user: {
   const names = [user.profile.firstName, user.profile.lastName].filter(Boolean).join(" ");
   return user.profile.displayName || names || user.profile.login;
 }
+
+/** Said when a list stops at the console's page size, so nobody mistakes it for the whole list. */
+export function CapNote({ shown, cap, apiPath }: { shown: number; cap: number; apiPath: string }) {
+  if (shown < cap) return null;
+  return (
+    <p class="hint">
+      Showing the first {cap}. The full list is paged by the API: <code>GET {apiPath}</code>.
+    </p>
+  );
+}

@@ -43,11 +43,17 @@ export async function act(c: AdminContext, back: string, run: () => Promise<Flas
     if (typeof outcome === "string") setFlash(c, { kind: "ok", text: outcome });
     else if (outcome) setFlash(c, outcome);
   } catch (error) {
-    if (!(error instanceof ApiProblem)) throw error;
+    if (!(error instanceof ApiProblem) || error.status === 401) throw error;
     setFlash(c, { kind: "error", text: `${error.summary} (${error.errorCode})`, causes: error.causes });
   }
   return c.redirect(back, 303);
 }
 
-/** A path segment from user input, safe to put in an API path. */
-export const seg = (value: string) => encodeURIComponent(value);
+/**
+ * A path segment from user input, safe to put in an API path: encoded, and never empty or a dot
+ * segment (which URL resolution would turn into a different path).
+ */
+export function seg(value: string): string {
+  if (value === "" || value === "." || value === "..") throw new ApiProblem(404, "E0000007", "Not found: Resource not found: (URL)", []);
+  return encodeURIComponent(value);
+}

@@ -1,11 +1,12 @@
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { ADMIN_CSS, ADMIN_JS } from "./assets";
 import { adminApi, ApiProblem, type ApiFetch } from "./api-client";
 import { Banner, Page } from "./components";
 import { field, formOf, type AdminEnv } from "./context";
-import { csrfMatches, endSession, readSession, startSession, takeFlash } from "./session";
+import { csrfMatches, endSession, readSession, setFlash, startSession, takeFlash } from "./session";
 import { appsListRoutes } from "./tabs/apps-list";
 import { assignmentsRoutes } from "./tabs/assignments";
 import { importRoutes } from "./tabs/import";
@@ -56,6 +57,8 @@ export function adminRoutes(fetchApi: ApiFetch) {
   admin.post("/sign-in", async (c) => {
     const token = field(await formOf(c), "token").trim();
     if (!token) return c.html(<SignInPage error="Enter an API token." />, 400);
+    // A token is printable ASCII; anything else (a pasted zero-width space) could never be one.
+    if (!/^[\x21-\x7e]{1,512}$/.test(token)) return c.html(<SignInPage error="That API token is not valid." />, 401);
     try {
       // The token is checked the way every API call checks it, with the cheapest read there is.
       await adminApi(fetchApi, new URL(c.req.url).origin, token, c.env, c.executionCtx, c.req.header("CF-Connecting-IP")).get(
@@ -112,7 +115,8 @@ export function adminRoutes(fetchApi: ApiFetch) {
   admin.route("/apps", importRoutes);
   admin.route("/apps", pushGroupsRoutes);
 
-  admin.notFound((c) =>
+  // A sub-app's notFound is not used once mounted, so unknown console paths end here.
+  admin.all("*", (c) =>
     c.html(
       <Page title="Not found" csrf={c.get("session")?.csrf}>
         <h1>Not found</h1>
@@ -125,7 +129,35 @@ export function adminRoutes(fetchApi: ApiFetch) {
   );
   // An API answer the page did not expect (for example 404 for a deleted app) is shown, not thrown.
   admin.onError((error, c) => {
-    if (!(error instanceof ApiProblem)) throw error;
+    if (error instanceof HTTPException && error.status === 403) {
+      // hono/csrf: a form posted from another site.
+      return c.html(
+        <Page title="Request refused" csrf={c.get("session")?.csrf}>
+          <Banner kind="error" title="This form was not sent from this console, so it was refused. Nothing was changed." />
+        </Page>,
+        403,
+      );
+    }
+    if (!(error instanceof ApiProblem)) {
+      console.error(
+        JSON.stringify({ event: "admin.page_failed", path: c.req.path, reason: error instanceof Error ? error.message : String(error) }),
+      );
+      return c.html(
+        <Page title="Error" csrf={c.get("session")?.csrf}>
+          <Banner kind="error" title="Something went wrong on this page. Nothing was changed by it; try again." />
+          <p>
+            <a href="/admin/apps">Back to applications</a>
+          </p>
+        </Page>,
+        500,
+      );
+    }
+    if (error.status === 401) {
+      // The token was revoked or expired since sign-in: the session is over.
+      endSession(c);
+      setFlash(c, { kind: "error", text: "Your API token is no longer valid. Sign in again." });
+      return c.redirect("/admin/sign-in", 303);
+    }
     return c.html(
       <Page title="Error" csrf={c.get("session")?.csrf}>
         <Banner kind="error" title={`${error.summary} (${error.errorCode})`} causes={error.causes} />

@@ -12,6 +12,7 @@ import { fromBase64, toBase64, toHex } from "../crypto/encoding";
 export const SESSION_COOKIE = "provisio_admin";
 const FLASH_COOKIE = "provisio_admin_flash";
 export const SESSION_HOURS = 8;
+const SESSION_PURPOSE = "provisio.admin-session.v1";
 
 export interface AdminSession {
   token: string;
@@ -39,7 +40,7 @@ export async function startSession<E extends { Bindings: Env }>(c: Context<E>, t
     csrf: toHex(crypto.getRandomValues(new Uint8Array(32))),
     expires: Date.now() + SESSION_HOURS * 3600_000,
   };
-  const sealed = await seal(c.env.CREDENTIALS_KEY, JSON.stringify(session));
+  const sealed = await seal(c.env.CREDENTIALS_KEY, JSON.stringify(session), SESSION_PURPOSE);
   setCookie(c, SESSION_COOKIE, sealed, cookieOptions(c, SESSION_HOURS * 3600));
 }
 
@@ -52,7 +53,7 @@ export async function readSession<E extends { Bindings: Env }>(c: Context<E>): P
   const sealed = getCookie(c, SESSION_COOKIE);
   if (!sealed) return undefined;
   try {
-    const session = JSON.parse(await open(c.env.CREDENTIALS_KEY, sealed)) as AdminSession;
+    const session = JSON.parse(await open(c.env.CREDENTIALS_KEY, sealed, SESSION_PURPOSE)) as AdminSession;
     return typeof session.token === "string" && typeof session.csrf === "string" && session.expires > Date.now() ? session : undefined;
   } catch {
     return undefined;

@@ -3,6 +3,7 @@
 
 export interface ApiApp {
   id: string;
+  credentials?: { scheme?: string };
   name: string;
   label: string;
   status: string;
@@ -44,6 +45,7 @@ export interface ApiSchemaProperty {
   type?: string;
   description?: string;
   scope?: string;
+  items?: { type?: string };
 }
 
 export interface ApiAppUserSchema {

@@ -59,8 +59,9 @@ export const inboundPatchSchema = z
         schedule: z
           .object({
             status: z.enum(["ENABLED", "DISABLED"]).optional(),
-            fullImport: scheduleEntry.optional(),
-            incrementalImport: scheduleEntry.optional(),
+            // null removes that schedule (provisio extension: Okta's console clears the field).
+            fullImport: scheduleEntry.nullable().optional(),
+            incrementalImport: scheduleEntry.nullable().optional(),
           })
           .optional(),
       })
@@ -96,9 +97,13 @@ export function mergeInbound(current: InboundSettings, patch: InboundPatch): Inb
         ...(format ? { usernameFormat: format } : {}),
         ...(username?.userNameExpression !== undefined ? { userNameExpression: username.userNameExpression } : {}),
       },
-      schedule: { ...current.importSettings.schedule, ...patch.importSettings?.schedule },
+      schedule: withoutNulls({ ...current.importSettings.schedule, ...patch.importSettings?.schedule }),
     },
     importRules: { userCreateAndMatch: { ...current.importRules.userCreateAndMatch, ...patch.importRules?.userCreateAndMatch } },
     profileSourcing: { ...current.profileSourcing, ...patch.profileSourcing },
   });
+}
+
+function withoutNulls<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as T;
 }

@@ -20,7 +20,6 @@ describe("admin console session", () => {
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).toMatch(/Path=\/admin/);
     expect(cookie).toMatch(/Secure/);
-    expect(cookie).not.toContain("test-bootstrap-token");
     expect(remote.location).toBe("/admin/apps");
 
     const local = await new ConsoleClient("http://localhost:8787").signIn();
@@ -47,6 +46,11 @@ describe("admin console session", () => {
     expect(page.html).not.toContain("test-bootstrap-token");
     expect(page.headers.get("Content-Security-Policy")).toMatch(/script-src 'self'/);
     expect(page.headers.get("Cache-Control")).toBe("no-store");
+    // Nor in an error page or a flash message.
+    const missing = await browser.get("/admin/apps/0oaNoSuchApp/assignments");
+    const refused = await browser.submit("/admin/apps/0oaNoSuchApp/assign/people", { userId: "00uNoSuchUser" });
+    for (const html of [missing.html, refused.html]) expect(html).not.toContain("test-bootstrap-token");
+    expect(textOf(refused.html)).toContain("Error:");
   });
 
   it("refuses a state change without the session's CSRF token and changes nothing", async () => {
@@ -423,5 +427,138 @@ describe("admin console import and push actions", () => {
     expect(textOf(unlinked.html)).toContain("Done: Unlinked; the group in the app is being deleted.");
     expect((await api("GET", `/api/v1/apps/${app.id}/group-push/mappings`)).body).toEqual([]);
     await eventually(async () => !(await scim.state()).groups.some((g: any) => g.id === existing.id), 15_000, "downstream group deleted");
+  });
+});
+
+describe("admin console edge cases", () => {
+  async function appWithAttributes(properties: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
+    const app = await createApp(overrides);
+    await api("POST", `/api/v1/meta/schemas/apps/${app.id}/default`, {
+      definitions: { custom: { id: "#custom", type: "object", properties } },
+    });
+    return app;
+  }
+
+  it("resets one attribute and keeps the user's other overrides", async () => {
+    const browser = await signedIn();
+    const app = await appWithAttributes({ nickName: { title: "Nickname", type: "string" }, team: { title: "Team", type: "string" } });
+    const user = await createUser();
+    await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id, profile: { nickName: "Nick", team: "Blue" } });
+    await browser.submit(`/admin/apps/${app.id}/users/${user.id}/reset`, { attribute: "nickName" });
+    const profile = (await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.profile;
+    expect(profile.nickName).toBeUndefined();
+    expect(profile.team).toBe("Blue");
+  });
+
+  it("saves typed values (integer arrays included) and keeps overrides of attributes the form does not show", async () => {
+    const browser = await signedIn();
+    const app = await appWithAttributes({ levels: { title: "Levels", type: "array", items: { type: "integer" } } });
+    const user = await createUser();
+    // An attribute the schema does not declare is accepted as given by the API.
+    await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id, profile: { levels: [1], legacyCode: "X-1" } });
+    const saved = await browser.submit(`/admin/apps/${app.id}/users/${user.id}`, { "profile.levels": "3, 5" });
+    expect(textOf(saved.html)).toContain("Done: Assignment saved.");
+    const profile = (await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.profile;
+    expect(profile).toMatchObject({ levels: [3, 5], legacyCode: "X-1" });
+  });
+
+  it("saves attributes on a shared-credentials app without sending a username", async () => {
+    const browser = await signedIn();
+    const app = await appWithAttributes(
+      { team: { title: "Team", type: "string" } },
+      {
+        signOnMode: "AUTO_LOGIN",
+        settings: { signOn: { loginUrl: "https://shared.example.com" } },
+        credentials: { scheme: "SHARED_USERNAME_AND_PASSWORD", userName: "team", password: { value: "hunter2hunter2" } },
+      },
+    );
+    const user = await createUser();
+    await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
+    const edit = await browser.get(`/admin/apps/${app.id}/users/${user.id}`);
+    expect(edit.html).not.toContain('name="userName"');
+    const saved = await browser.submit(`/admin/apps/${app.id}/users/${user.id}`, { "profile.team": "Red" });
+    expect(textOf(saved.html)).toContain("Done: Assignment saved.");
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.profile.team).toBe("Red");
+  });
+
+  it("says when a direct unassignment leaves the user assigned by a group", async () => {
+    const browser = await signedIn();
+    const app = await createApp();
+    const user = await createUser();
+    const group = await createGroup();
+    await api("PUT", `/api/v1/groups/${group.id}/users/${user.id}`);
+    await api("PUT", `/api/v1/apps/${app.id}/groups/${group.id}`);
+    await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id, scope: "USER" });
+    const page = await browser.submit(`/admin/apps/${app.id}/users/${user.id}/unassign`);
+    expect(textOf(page.html)).toContain("Done: Direct assignment removed; the user keeps the app through a group.");
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.scope).toBe("GROUP");
+  });
+
+  it("clears a schedule and the username expression when their fields are emptied", async () => {
+    const browser = await signedIn();
+    const { app } = await provisionedApp();
+    await api("PUT", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`, {
+      importSettings: {
+        username: { usernameFormat: "CUSTOM", userNameExpression: "appuser.userName" },
+        schedule: { status: "ENABLED", fullImport: { expression: "0 2 * * *" } },
+      },
+    });
+    await browser.submit(`/admin/apps/${app.id}/provisioning/to-okta`, { usernameFormat: "EMAIL", fullImport: "", userNameExpression: "" });
+    const settings = (await api("GET", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`)).body.capabilities.importSettings;
+    expect(settings.schedule).toEqual({ status: "DISABLED" });
+    expect(settings.username).toEqual({ usernameFormat: "EMAIL", userNameExpression: "" });
+  });
+
+  it("ends the session when its token is revoked, and sends the administrator to sign in", async () => {
+    const minted = await api("POST", "/api/v1/api-tokens", { name: unique("console ") });
+    const browser = new ConsoleClient();
+    expect((await browser.signIn(minted.body.token)).status).toBe(303);
+    expect((await browser.get("/admin/apps")).status).toBe(200);
+    expect((await api("DELETE", `/api/v1/api-tokens/${minted.body.id}`)).status).toBe(204);
+    const after = await browser.get("/admin/apps");
+    expect(after.status).toBe(303);
+    expect(after.location).toBe("/admin/sign-in");
+    expect(browser.cookies.has("provisio_admin")).toBe(false);
+    expect(textOf((await browser.get("/admin/sign-in")).html)).toContain("Error: Your API token is no longer valid. Sign in again.");
+  });
+
+  it("refuses a cross-site sign-in post and tokens that cannot be tokens", async () => {
+    const crossSite = await new ConsoleClient().request(
+      "POST",
+      "/admin/sign-in",
+      { token: "test-bootstrap-token" },
+      { Origin: "https://evil.example" },
+    );
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.getSetCookie().some((line) => line.startsWith("provisio_admin="))).toBe(false);
+    const zeroWidth = await new ConsoleClient().signIn("test-bootstrap-token\u200b");
+    expect(zeroWidth.status).toBe(401);
+    expect(textOf(zeroWidth.html)).toContain("That API token is not valid.");
+  });
+
+  it("answers unknown console paths and odd ids with pages, never a JSON error or a 500", async () => {
+    const browser = await signedIn();
+    const unknown = await browser.get("/admin/nowhere");
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("Content-Type")).toMatch(/text\/html/);
+    expect(textOf(unknown.html)).toContain("There is no console page at this address.");
+    const app = await createApp();
+    for (const session of ["..", ".", ""]) {
+      const page = await browser.get(`/admin/apps/${app.id}/import/progress?session=${encodeURIComponent(session)}`);
+      expect(page.status).toBe(404);
+      expect(page.headers.get("Content-Type")).toMatch(/text\/html/);
+    }
+    const decision = await browser.request("POST", `/admin/apps/${app.id}/import-roadblock/explode`, { _csrf: browser.csrf });
+    expect(decision.status).toBe(404);
+  });
+
+  it("serves the import progress fragment with the session's state for the live view", async () => {
+    const browser = await signedIn();
+    const { app } = await importingApp();
+    const session = await runImport(app.id);
+    const fragment = await browser.get(`/admin/apps/${app.id}/import/progress?session=${session.id}`);
+    expect(fragment.status).toBe(200);
+    expect(fragment.html).toMatch(new RegExp(`^<div data-state="${session.status}">`));
+    expect(fragment.html).toContain('data-count="fetched"');
   });
 });

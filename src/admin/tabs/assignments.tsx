@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { createDb } from "../../db/client";
 import { appUserDefaults } from "../../services/app-profiles";
 import { ApiProblem } from "../api-client";
-import { ActionForm, AppHeader, Banner, Page, userDisplayName } from "../components";
+import { ActionForm, AppHeader, Banner, CapNote, Page, userDisplayName } from "../components";
 import { act, field, fields, formOf, seg, type AdminContext, type AdminEnv, type FormValues } from "../context";
 import { takeFlash } from "../session";
 import type {
@@ -92,6 +92,7 @@ export const assignmentsRoutes = new Hono<AdminEnv>()
         </div>
         {users && <PeopleTable base={base} users={users.items} provisioning={provisioning} next={users.after} show={show} />}
         {groups && <GroupsTable base={base} groups={groups} />}
+        {groups && <CapNote shown={groups.length} cap={200} apiPath={`/api/v1/apps/${app.id}/groups`} />}
       </Page>,
     );
   })
@@ -240,11 +241,18 @@ export const assignmentsRoutes = new Hono<AdminEnv>()
     const api = c.get("api");
     const form = await formOf(c);
     return act(c, `/admin/apps/${seg(appId)}/users/${seg(userId)}`, async () => {
-      const schema = await api.get<ApiAppUserSchema>(`/api/v1/meta/schemas/apps/${seg(appId)}/default`);
-      const profile = profileFromForm(form, schema.definitions.custom.properties);
+      const path = `/api/v1/apps/${seg(appId)}/users/${seg(userId)}`;
+      const [schema, current] = await Promise.all([
+        api.get<ApiAppUserSchema>(`/api/v1/meta/schemas/apps/${seg(appId)}/default`),
+        api.get<ApiAppUser>(path),
+      ]);
+      // The whole profile goes back (Okta's fetch-change-POST): values equal to their default stay
+      // defaults, and overrides of attributes the form does not show are kept.
+      const profile = { ...current.profile, ...profileFromForm(form, schema.definitions.custom.properties) };
       const userName = field(form, "userName").trim();
-      await api.send("POST", `/api/v1/apps/${seg(appId)}/users/${seg(userId)}`, {
-        ...(userName ? { credentials: { userName } } : {}),
+      await api.send("POST", path, {
+        // Credentials only when changed: apps with shared credentials refuse any.
+        ...(userName && userName !== current.credentials.userName ? { credentials: { userName } } : {}),
         profile,
       });
       return "Assignment saved.";
@@ -255,7 +263,10 @@ export const assignmentsRoutes = new Hono<AdminEnv>()
     const attribute = field(await formOf(c), "attribute");
     return act(c, `/admin/apps/${seg(appId)}/users/${seg(userId)}`, async () => {
       // null is the API's "reset to default": the attribute follows its mapping (or group) again.
-      await c.get("api").send("POST", `/api/v1/apps/${seg(appId)}/users/${seg(userId)}`, { profile: { [attribute]: null } });
+      // The rest of the profile is posted back as it is, so other overrides stay.
+      const path = `/api/v1/apps/${seg(appId)}/users/${seg(userId)}`;
+      const current = await c.get("api").get<ApiAppUser>(path);
+      await c.get("api").send("POST", path, { profile: { ...current.profile, [attribute]: null } });
       return `${attribute} reset to its default.`;
     });
   })
@@ -281,8 +292,10 @@ export const assignmentsRoutes = new Hono<AdminEnv>()
   .post("/:appId/users/:userId/unassign", async (c) => {
     const { appId, userId } = c.req.param();
     return act(c, `/admin/apps/${seg(appId)}/assignments`, async () => {
-      await c.get("api").send("DELETE", `/api/v1/apps/${seg(appId)}/users/${seg(userId)}`);
-      return "User unassigned.";
+      const response = await c.get("api").request("DELETE", `/api/v1/apps/${seg(appId)}/users/${seg(userId)}`);
+      return response.headers.get("X-Provisio-Assignment-Retained-By") === "GROUP"
+        ? "Direct assignment removed; the user keeps the app through a group."
+        : "User unassigned.";
     });
   })
   .get("/:appId/groups/:groupId/unassign", async (c) => {
@@ -463,8 +476,14 @@ function EditAssignment(props: {
       </p>
       <form method="post" action={base} id="edit-form">
         <input type="hidden" name="_csrf" value={csrf} />
-        <label for="userName">App username</label>
-        <input type="text" id="userName" name="userName" value={appUser.credentials.userName ?? ""} maxlength={100} />
+        {app.credentials?.scheme === "SHARED_USERNAME_AND_PASSWORD" ? (
+          <p>This app signs everyone in with one shared account, so there is no per-user username.</p>
+        ) : (
+          <>
+            <label for="userName">App username</label>
+            <input type="text" id="userName" name="userName" value={appUser.credentials.userName ?? ""} maxlength={100} />
+          </>
+        )}
         {names.length === 0 ? (
           <p>This app has no custom attributes. Add them with POST /api/v1/meta/schemas/apps/{app.id}/default.</p>
         ) : (
@@ -570,19 +589,25 @@ export function profileFromForm(form: FormValues, attributes: Record<string, Api
     if (!(key in form)) continue;
     const text = fields(form, key)[0]?.trim() ?? "";
     if (text === "") profile[name] = null;
-    else if (property.type === "boolean") profile[name] = text === "true";
-    else if (property.type === "number" || property.type === "integer") {
-      // Not a number: sent as typed so the API's schema check names the attribute.
-      const number = Number(text);
-      profile[name] = Number.isFinite(number) ? number : text;
-    } else if (property.type === "array")
+    else if (property.type === "array")
       profile[name] = text
         .split(",")
         .map((part) => part.trim())
-        .filter(Boolean);
-    else profile[name] = text;
+        .filter(Boolean)
+        .map((part) => typed(part, property.items?.type));
+    else profile[name] = typed(text, property.type);
   }
   return profile;
+}
+
+/** A form value in its schema type; a value that does not parse is sent as typed, so the API's check names it. */
+function typed(text: string, type: string | undefined): unknown {
+  if (type === "boolean") return text === "true" ? true : text === "false" ? false : text;
+  if (type === "number" || type === "integer") {
+    const number = Number(text);
+    return Number.isFinite(number) ? number : text;
+  }
+  return text;
 }
 
 function ConfirmPage(props: { app: ApiApp; csrf: string; question: string; detail: string; action: string; button: string }) {

@@ -74,7 +74,6 @@ export const importRoutes = new Hono<AdminEnv>()
             <h2>Latest import</h2>
             <div
               id="import-progress"
-              aria-live="polite"
               data-poll-url={latest.status === "RUNNING" ? `${base}/progress?session=${encodeURIComponent(latest.id)}` : undefined}
             >
               <Progress session={latest} />
@@ -140,7 +139,9 @@ export const importRoutes = new Hono<AdminEnv>()
   })
   .post("/:appId/import-roadblock/:decision", async (c) => {
     const appId = seg(c.req.param("appId"));
-    const decision = c.req.param("decision") === "resume" ? "resume" : "cancel";
+    const decision = c.req.param("decision");
+    if (decision !== "resume" && decision !== "cancel")
+      throw new ApiProblem(404, "E0000007", `Not found: Resource not found: ${decision} (URL)`, []);
     return act(c, `/admin/apps/${appId}/import`, async () => {
       await c.get("api").send("POST", `/api/v1/import-roadblock/${decision}`);
       return decision === "resume"
@@ -197,7 +198,8 @@ function Progress({ session }: { session: ApiImportSession }) {
   const { progress } = session;
   return (
     <>
-      <p>
+      {/* Only this line is announced as it changes; the counts below update silently. */}
+      <p aria-live="polite">
         <strong>{session.type === "FULL" ? "Full" : "Incremental"} import</strong> {session.dryRun ? "(dry run) " : ""}· started{" "}
         {new Date(session.created).toUTCString()} · status <span class="status">{session.status}</span>
         {session.status === "RUNNING" && <> · phase {session.phase}</>}
@@ -303,9 +305,12 @@ function Plan(props: {
               <button type="submit" name="scope" value="selected" class="primary">
                 Confirm selected
               </button>
-              <button type="submit" name="scope" value="all">
+              <button type="submit" name="scope" value="all" aria-describedby="confirm-all-hint">
                 Confirm all
               </button>
+              <span class="hint" id="confirm-all-hint">
+                Confirm all takes every pending row of this import, whatever the filter shows.
+              </span>
             </div>
           )}
         </form>

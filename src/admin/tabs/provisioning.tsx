@@ -107,12 +107,13 @@ export const provisioningTabRoutes = new Hono<AdminEnv>()
         importSettings: {
           username: {
             usernameFormat: field(form, "usernameFormat") === "CUSTOM" ? "CUSTOM" : "EMAIL",
-            ...(expression ? { userNameExpression: expression } : {}),
+            userNameExpression: expression,
           },
           schedule: {
             status: checked(form, "scheduleEnabled") ? "ENABLED" : "DISABLED",
-            ...(full ? { fullImport: { expression: full, timezone } } : {}),
-            ...(incremental ? { incrementalImport: { expression: incremental, timezone } } : {}),
+            // An emptied field removes that schedule.
+            fullImport: full ? { expression: full, timezone } : null,
+            incrementalImport: incremental ? { expression: incremental, timezone } : null,
           },
         },
         importRules: {
@@ -157,9 +158,13 @@ function Check({ name, label, on, hint }: { name: string; label: string; on: boo
   return (
     <>
       <label class="check">
-        <input type="checkbox" name={name} checked={on} /> {label}
+        <input type="checkbox" name={name} checked={on} aria-describedby={hint ? `${name}-hint` : undefined} /> {label}
       </label>
-      {hint && <p class="hint">{hint}</p>}
+      {hint && (
+        <p class="hint" id={`${name}-hint`}>
+          {hint}
+        </p>
+      )}
     </>
   );
 }

@@ -1,8 +1,24 @@
 import { Hono } from "hono";
-import { ActionForm, AppHeader, Page } from "../components";
+import { ActionForm, AppHeader, CapNote, Page } from "../components";
 import { act, field, formOf, seg, type AdminEnv } from "../context";
 import { takeFlash } from "../session";
+import type { AdminApi } from "../api-client";
 import type { ApiApp, ApiAppGroup, ApiGroup, ApiPushMapping } from "../wire-types";
+
+/** Names of the pushed groups, read in a few filtered lists rather than one call per group. */
+async function groupNames(api: AdminApi, ids: string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 40) {
+    const filter = unique
+      .slice(i, i + 40)
+      .map((id) => `id eq ${JSON.stringify(id)}`)
+      .join(" or ");
+    const page = await api.get<ApiGroup[]>(`/api/v1/groups?${new URLSearchParams({ filter, limit: "40" })}`);
+    for (const group of page) names.set(group.id, group.profile.name);
+  }
+  return names;
+}
 
 export const pushGroupsRoutes = new Hono<AdminEnv>()
   .get("/:appId/push-groups", async (c) => {
@@ -13,12 +29,9 @@ export const pushGroupsRoutes = new Hono<AdminEnv>()
       api.get<ApiPushMapping[]>(`/api/v1/apps/${appId}/group-push/mappings?limit=200`),
       api.get<ApiAppGroup[]>(`/api/v1/apps/${appId}/groups?expand=group&limit=200`),
     ]);
-    const names = new Map(
-      await Promise.all(
-        mappings.map(
-          async (m) => [m.sourceGroupId, (await api.get<ApiGroup>(`/api/v1/groups/${seg(m.sourceGroupId)}`)).profile.name] as const,
-        ),
-      ),
+    const names = await groupNames(
+      api,
+      mappings.map((m) => m.sourceGroupId),
     );
     const csrf = c.get("session").csrf;
     const base = `/admin/apps/${seg(app.id)}/push-groups`;
@@ -98,6 +111,7 @@ export const pushGroupsRoutes = new Hono<AdminEnv>()
               </tbody>
             </table>
           )}
+          <CapNote shown={mappings.length} cap={200} apiPath={`/api/v1/apps/${app.id}/group-push/mappings`} />
         </section>
       </Page>,
     );
@@ -108,8 +122,10 @@ export const pushGroupsRoutes = new Hono<AdminEnv>()
     const api = c.get("api");
     return act(c, `/admin/apps/${appId}/push-groups`, async () => {
       const name = field(form, "groupName").trim();
-      const candidates = await api.get<ApiGroup[]>(`/api/v1/groups?${new URLSearchParams({ q: name, limit: "200" })}`);
-      const exact = candidates.filter((g) => g.profile.name.toLowerCase() === name.toLowerCase());
+      if (!name) return { kind: "error", text: "Give the name of the Okta group to push." };
+      const exact = await api.get<ApiGroup[]>(
+        `/api/v1/groups?${new URLSearchParams({ search: `profile.name eq ${JSON.stringify(name)}`, limit: "2" })}`,
+      );
       if (exact.length !== 1) {
         return {
           kind: "error",
@@ -175,7 +191,7 @@ export const pushGroupsRoutes = new Hono<AdminEnv>()
     return act(c, `/admin/apps/${appId}/push-groups`, async () => {
       // Okta deletes only inactive mappings; unlinking in its console deactivates first, as here.
       const mapping = await c.get("api").get<ApiPushMapping>(path);
-      if (mapping.status === "ACTIVE") await c.get("api").send("PATCH", path, { status: "INACTIVE" });
+      if (mapping.status !== "INACTIVE") await c.get("api").send("PATCH", path, { status: "INACTIVE" });
       await c.get("api").send("DELETE", `${path}?deleteTargetGroup=${deleteTargetGroup}`);
       return deleteTargetGroup ? "Unlinked; the group in the app is being deleted." : "Unlinked; the group stays in the app.";
     });
