@@ -22,6 +22,11 @@ export default defineConfig(async () => {
                   DOWNSTREAM_ACCESS: "local",
                   DOWNSTREAM_TIMEOUT_MS: "1000",
                   DOWNSTREAM_RETRY_BASE_MS: "50",
+                  // Short enough for a test to watch the breaker probe and close; a small deactivation
+                  // threshold so a test group can exceed it.
+                  CIRCUIT_BREAKER_PROBE_MS: "300",
+                  DOWNSTREAM_429_DEFAULT_MS: "200",
+                  DEACTIVATION_THRESHOLD: "20",
                 },
               },
             }),

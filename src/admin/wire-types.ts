@@ -168,3 +168,20 @@ export interface ApiPushMapping {
   errorSummary?: string;
   lastPush?: string;
 }
+
+export interface ApiBreaker {
+  state: "CLOSED" | "OPEN" | "HALF_OPEN";
+  operations: number;
+  failures: number;
+  failureRate: number;
+  openedAt: string | null;
+  nextProbeAt: string | null;
+}
+
+export interface ApiHold {
+  id: string;
+  status: string;
+  deactivations: number;
+  reason: string;
+  created: string;
+}

@@ -40,7 +40,7 @@ import type { ImportSessionRow } from "../db/schema";
 import { confirmItems, getOrgSetting, getSession, insertSession, liftRoadblock, openSession, updateSession } from "../db/queries/imports";
 import { randomChars } from "../domain/ids";
 import { writeLog } from "../audit/system-log";
-import { ProvisioningStore, type TaskRow, type TaskStatus } from "./provisioning-store";
+import { ProvisioningStore, type DeactivationHold, type TaskRow, type TaskStatus } from "./provisioning-store";
 import { SerialQueue } from "./serial-queue";
 
 export type UnassignOutcome = { removed: true } | { removed: false; retainedBy: "GROUP"; appUser: AppUserRow };
@@ -357,6 +357,39 @@ export class AppCoordinator extends DurableObject<Env> {
     return this.#store.list(status);
   }
 
+  /** The outbound queue's safety state: circuit breaker and held deactivations. */
+  async outboundSafety() {
+    return { breaker: this.#runner.breakerStatus(), holds: this.#store.holds() };
+  }
+
+  resetBreaker(appId: string): Promise<Result<null>> {
+    return this.#serialized(appId, async () => {
+      await this.#runner.resetBreaker();
+      await this.#schedule();
+      return null;
+    });
+  }
+
+  resolveDeactivationHold(appId: string, holdId: string, decision: "release" | "discard"): Promise<Result<DeactivationHold>> {
+    return this.#serialized(appId, async () => {
+      const hold = this.#store.resolveHold(holdId, decision);
+      if (!hold) throw DomainError.notFound(holdId, "DeactivationHold");
+      await writeLog(this.#db, [
+        {
+          eventType: decision === "release" ? "system.provisioning.deactivations.release" : "system.provisioning.deactivations.discard",
+          displayMessage:
+            decision === "release"
+              ? `${hold.count} held downstream deactivations released by an administrator`
+              : `${hold.count} held downstream deactivations discarded by an administrator; those accounts stay active downstream`,
+          target: [{ id: appId, type: "AppInstance" }],
+          details: { holdId, count: hold.count },
+        },
+      ]);
+      await this.#schedule();
+      return hold;
+    });
+  }
+
   retryTask(appId: string, taskId: string): Promise<Result<TaskRow>> {
     return this.#serialized(appId, async () => {
       const task = this.#store.retry(taskId);
@@ -602,15 +635,36 @@ export class AppCoordinator extends DurableObject<Env> {
     const appId = await this.ctx.storage.get<string>("appId");
     if (!job || !appId) return;
     const processed = await this.#processChunk(appId, job);
-    if (processed < CHUNK_SIZE) jobs.shift();
+    if (processed < CHUNK_SIZE) {
+      jobs.shift();
+      await this.#settleDeactivations(appId, job);
+    }
     await this.#jobs.save(jobs);
+  }
+
+  /** A finished job's deactivations go ahead, or are held when there are more than the threshold. */
+  async #settleDeactivations(appId: string, job: FanOutJob): Promise<void> {
+    const threshold = deactivationThreshold(this.env);
+    const hold = this.#store.settle(job.id, threshold, job.reason);
+    if (!hold) return;
+    console.log(JSON.stringify({ event: "provisioning.deactivations_held", appId, holdId: hold.id, count: hold.count, threshold }));
+    await writeLog(this.#db, [
+      {
+        eventType: "system.provisioning.deactivations.hold",
+        severity: "WARN",
+        displayMessage: `${hold.count} downstream deactivations held for review: more than the threshold of ${threshold} (${job.reason})`,
+        outcome: { result: "DENY", reason: "deactivation threshold exceeded" },
+        target: [{ id: appId, type: "AppInstance" }],
+        details: { holdId: hold.id, count: hold.count, threshold, groupId: job.groupId ?? null },
+      },
+    ]);
   }
 
   /** Sets the alarm for the earliest pending work: a fan-out chunk or an import step now, or the next due task. */
   async #schedule(importDue?: number, jobsRetryAt?: number): Promise<void> {
     const jobs = await this.#jobs.list();
     const settings = await this.#provisioning();
-    const taskDue = settings.connection ? this.#store.nextDueAt() : undefined;
+    const taskDue = settings.connection ? this.#runner.nextRunAt() : undefined;
     const jobsDue = jobs.length > 0 ? (jobsRetryAt ?? Date.now()) : undefined;
     const candidates = [jobsDue, taskDue, importDue].filter((t): t is number => t !== undefined);
     const due = candidates.length > 0 ? Math.min(...candidates) : undefined;
@@ -629,11 +683,16 @@ export class AppCoordinator extends DurableObject<Env> {
       job.kind === "group-members"
         ? (await listGroupMembers(db, job.groupId!, job.cursor ?? undefined, CHUNK_SIZE)).slice(0, CHUNK_SIZE)
         : (await appUsersChunk(db, appId, job.cursor, CHUNK_SIZE, job.scope)).map((row) => row.user);
-    const { changed } = await reconcileChunk(db, app, rules, mode, users, new Date(), {
+    const { changed, removed } = await reconcileChunk(db, app, rules, mode, users, new Date(), {
       memberOf: job.kind === "group-members" ? job.groupId : undefined,
       dropAttributes: job.dropAttributes,
     });
-    if (mode.enabled) for (const userId of changed) this.#store.enqueue(`user:${userId}`);
+    // Deactivations wait until the job has counted them all, so that a change deactivating
+    // more accounts than the threshold is held before any of them runs.
+    const deactivating = new Set(mode.deactivate ? removed.filter((userId) => this.#store.getLink(userId)?.active) : []);
+    if (mode.enabled) {
+      for (const userId of changed) this.#store.enqueue(`user:${userId}`, deactivating.has(userId) ? { waitFor: job.id } : {});
+    }
     this.#advance(
       job,
       users.map((u) => u.id),
@@ -719,4 +778,12 @@ function sameGroupForAssignmentAndPush(): DomainError {
   return new DomainError("E0000027", "this group is pushed to the app", [
     "Okta doesn't support using the same group for app assignment and Group Push: assign the app to one group and push another (for example Accounting and AppPushGroup).",
   ]);
+}
+
+/** DEACTIVATION_THRESHOLD: most accounts one change may deactivate before it is held (default 500). */
+function deactivationThreshold(env: Env): number {
+  const value = Number(env.DEACTIVATION_THRESHOLD);
+  return env.DEACTIVATION_THRESHOLD !== undefined && env.DEACTIVATION_THRESHOLD !== "" && Number.isFinite(value) && value >= 0
+    ? value
+    : 500;
 }

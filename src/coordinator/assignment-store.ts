@@ -41,6 +41,8 @@ export async function toRow(draft: AppUserDraft, existing: AppUserRow | undefine
 export interface ChunkOutcome {
   /** Users whose assignment was created, changed or removed. */
   changed: string[];
+  /** Of those, the users whose assignment was removed. */
+  removed: string[];
 }
 
 /**
@@ -58,7 +60,7 @@ export async function reconcileChunk(
   options: { memberOf?: string; dropAttributes?: string[] } = {},
 ): Promise<ChunkOutcome> {
   const { memberOf, dropAttributes = [] } = options;
-  if (users.length === 0) return { changed: [] };
+  if (users.length === 0) return { changed: [], removed: [] };
   const from = users[0].id;
   const to = users[users.length - 1].id;
   const [existing, grants] = await Promise.all([
@@ -82,7 +84,7 @@ export async function reconcileChunk(
     if (decision.kind === "delete") deletes.push(user.id);
   }
   await batchAll(db, [...upsertAppUsers(db, upserts), ...deleteAppUsers(db, app.id, deletes)]);
-  return { changed: [...upserts.map((row) => row.userId), ...deletes] };
+  return { changed: [...upserts.map((row) => row.userId), ...deletes], removed: deletes };
 }
 
 function withoutAttributes(row: AppUserRow | undefined, names: string[]): AppUserRow | undefined {

@@ -5,7 +5,9 @@ import { unwrap, type Result } from "../domain/errors";
 import type { UnassignOutcome } from "./app-coordinator";
 import type { progressOf } from "./fan-out-jobs";
 import type { RunReport } from "./provisioning-runner";
-import type { TaskRow, TaskStatus } from "./provisioning-store";
+import type { DeactivationHold, TaskRow, TaskStatus } from "./provisioning-store";
+import type { describeBreaker } from "./provisioning-runner";
+import type { BreakerConfig } from "../provisioning/circuit-breaker";
 
 /**
  * The Worker's side of an app's coordinator: typed calls that return the value or throw the
@@ -33,6 +35,14 @@ export function appCoordinator(env: Env, appId: string) {
     syncUserNow: (userId: string) => settle<RunReport>(stub.syncUserNow(appId, userId)),
     tasks: (status?: TaskStatus) => stub.tasks(status) as Promise<TaskRow[]>,
     retryTask: (taskId: string) => settle<TaskRow>(stub.retryTask(appId, taskId)),
+    outboundSafety: () =>
+      stub.outboundSafety() as Promise<{
+        breaker: ReturnType<typeof describeBreaker> & { config: BreakerConfig; now: number };
+        holds: DeactivationHold[];
+      }>,
+    resetBreaker: () => settle<null>(stub.resetBreaker(appId)),
+    resolveDeactivationHold: (holdId: string, decision: "release" | "discard") =>
+      settle<DeactivationHold>(stub.resolveDeactivationHold(appId, holdId, decision)),
     startImport: (request: { type: "FULL" | "INCREMENTAL"; dryRun: boolean; trigger: "MANUAL" | "SCHEDULE" }) =>
       settle<ImportSessionRow>(stub.startImport(appId, request)),
     confirmImport: (sessionId: string, request: { seqs: number[] | "all"; activate: boolean }) =>

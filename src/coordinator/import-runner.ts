@@ -13,8 +13,11 @@ import {
   getOrgSetting,
   insertItems,
   itemsChunk,
+  maxSeq,
   raiseRoadblock,
+  seenExternalIds,
   stageMissingAsUnassign,
+  unseenLinkedAppUsers,
   updateItem,
   updateSession,
   updateSessionStatement,
@@ -55,6 +58,9 @@ export const SAFEGUARDS_KEY = "import_safeguards";
 
 const PAGE_SIZE = 100; // SCIM count per page
 const PLAN_CHUNK = 200;
+/** Apparent removals checked one by one per import (beyond this a safeguard is the backstop). */
+const VERIFY_LIMIT = 2_000;
+const VERIFY_CONCURRENCY = 8;
 const APPLY_CHUNK = 100;
 
 export type Roadblock = {
@@ -165,7 +171,15 @@ export class ImportRunner {
       if (!page.ok) return this.#fail(current, `reading users at startIndex ${startIndex}: ${page.reason}`);
       const resources = page.body.Resources ?? [];
       // Numbered after dropping resources that are not users (no id or userName), so seqs stay dense.
-      const users = resources.flatMap((resource) => flattenScimUser(resource) ?? []);
+      const listed = resources.flatMap((resource) => flattenScimUser(resource) ?? []);
+      // Offset paging over a changing list can show a user twice (someone was added before it
+      // between two pages): each user is kept once.
+      const seen = await seenExternalIds(
+        db,
+        current.id,
+        listed.map((user) => user.externalId),
+      );
+      const users = listed.filter((user) => !seen.has(user.externalId) && seen.add(user.externalId));
       const rows = users.map((user, k) => itemRow(current.id, current.counters.fetched + k + 1, user));
       const fetched = current.counters.fetched + rows.length;
       const total = page.body.totalResults ?? fetched;
@@ -193,6 +207,9 @@ export class ImportRunner {
     if (!current || current.status !== "RUNNING" || current.phase !== "PLAN") return false;
     const inbound = await this.#inbound(current.appId);
     const items = await itemsChunk(db, current.id, Number(current.cursor ?? "0"), PLAN_CHUNK, { unplanned: true });
+    if (items.length === 0 && current.type === "FULL" && current.counters.verifiedMissing === undefined) {
+      return this.#verifyMissing(current);
+    }
     if (items.length === 0) {
       return queue.run(async () => {
         const again = await this.#reload(current);
@@ -308,6 +325,55 @@ export class ImportRunner {
       notes.push("inline hook asked to create a new user");
     }
     if (notes.length > 0) plan.detail = `${plan.detail}; ${notes.join("; ")}`;
+  }
+
+  /**
+   * Offset paging over a changing list can also hide a user (someone before it was removed
+   * between two pages). Before a full import calls linked users gone, each is asked for by id:
+   * those still there join the import as if listed; only a 404 confirms a removal. Network calls
+   * run outside the critical section; a check that cannot be made fails the session.
+   */
+  async #verifyMissing(session: ImportSessionRow): Promise<boolean> {
+    const { db, queue } = this.deps;
+    const settings = await this.deps.settings();
+    const candidates = await unseenLinkedAppUsers(db, session.id, session.appId, VERIFY_LIMIT);
+    const found: ImportedUser[] = [];
+    const failures: string[] = [];
+    if (settings.connection && candidates.length > 0) {
+      const scim = new ScimClient(settings.connection);
+      for (let i = 0; i < candidates.length; i += VERIFY_CONCURRENCY) {
+        const answers = await Promise.all(
+          candidates
+            .slice(i, i + VERIFY_CONCURRENCY)
+            .map((id) => scim.request<Record<string, unknown>>("GET", `/Users/${encodeURIComponent(id)}`)),
+        );
+        for (const answer of answers) {
+          if (answer.ok) {
+            const user = flattenScimUser(answer.body);
+            if (user) found.push(user);
+          } else if (answer.status !== 404) failures.push(answer.reason);
+        }
+      }
+    }
+    return queue.run(async () => {
+      const current = await this.#reload(session);
+      if (!current || current.status !== "RUNNING" || current.phase !== "PLAN" || current.counters.verifiedMissing !== undefined) {
+        return current?.status === "RUNNING";
+      }
+      if (failures.length > 0) {
+        return this.#fail(current, `could not confirm that ${failures.length} linked users are gone downstream: ${failures[0]}`);
+      }
+      const base = await maxSeq(db, current.id);
+      const rows = found.map((user, k) => itemRow(current.id, base + k + 1, user));
+      const counters = {
+        ...current.counters,
+        fetched: current.counters.fetched + rows.length,
+        verifiedMissing: candidates.length,
+        missedByPaging: rows.length,
+      };
+      await batchAll(db, [...insertItems(db, rows), updateSessionStatement(db, current.id, { counters, lastUpdated: new Date() })]);
+      return true;
+    });
   }
 
   /** The whole plan is known: stage removals, check the safeguards, then apply (or stop). */
@@ -641,7 +707,14 @@ export class ImportRunner {
       columns: { counters: true },
       where: (t, { eq }) => eq(t.id, sessionId),
     });
-    const counters: ImportCounters = { ...EMPTY_COUNTERS, confirmed: 0, downstreamTotal: session?.counters.downstreamTotal };
+    const stored = session?.counters;
+    // What the items cannot tell is carried over: the listing's size and the removal checks.
+    const counters: ImportCounters = {
+      ...EMPTY_COUNTERS,
+      confirmed: 0,
+      downstreamTotal: stored?.downstreamTotal,
+      ...(stored?.verifiedMissing !== undefined ? { verifiedMissing: stored.verifiedMissing, missedByPaging: stored.missedByPaging } : {}),
+    };
     for (const { result, decision, n } of rows) {
       counters.fetched += result === "UNASSIGN" ? 0 : n;
       if (result === "EXACT") counters.exact += n;

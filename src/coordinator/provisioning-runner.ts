@@ -8,6 +8,8 @@ import { getUser } from "../db/queries/users";
 import { pushGroup } from "../provisioning/group-push";
 import { Pacer } from "../provisioning/pacer";
 import { retryDelay } from "../provisioning/retry-policy";
+import { allowance, breakerConfig, failureStats, outcomeOf, record, type BreakerState } from "../provisioning/circuit-breaker";
+import { writeLog } from "../audit/system-log";
 import { ScimClient } from "../provisioning/scim-client";
 import type { ProvisioningSettings } from "../provisioning/settings";
 import { syncUser, type TraceStep } from "../provisioning/user-sync";
@@ -59,10 +61,65 @@ export class ProvisioningRunner {
       const settings = await this.deps.settings();
       if (!settings.connection || Date.now() >= deadline) return;
       this.#pacer.setRate(settings.requestsPerSecond);
-      const batch = await queue.run(async () => store.claimDue(Date.now(), CONCURRENCY));
+      const batch = await queue.run(async () => {
+        // While the breaker is open nothing is claimed: tasks keep their place and their attempts.
+        const current = store.breaker();
+        const { state, slots } = allowance(current, Date.now());
+        if (state !== current) store.saveBreaker(state);
+        return slots === 0 ? [] : store.claimDue(Date.now(), Math.min(slots, CONCURRENCY));
+      });
       if (batch.length === 0) return;
       await Promise.all(batch.map((task) => this.run(task, settings)));
     }
+  }
+
+  /** When the queue next has work it may start: the next due task, but not before a probe is allowed. */
+  nextRunAt(): number | undefined {
+    const due = this.deps.store.nextDueAt();
+    const breaker = this.deps.store.breaker();
+    if (due === undefined || breaker.state === "CLOSED") return due;
+    return Math.max(due, breaker.nextProbeAt ?? due);
+  }
+
+  breakerStatus(now = Date.now()) {
+    const state = this.deps.store.breaker();
+    return { ...describeBreaker(state), config: breakerConfig(this.deps.env), now };
+  }
+
+  /** An administrator closes the breaker by hand (the downstream is known to be back). */
+  async resetBreaker(): Promise<void> {
+    const before = this.deps.store.breaker();
+    this.deps.store.saveBreaker({ state: "CLOSED", window: "", openedAt: null, nextProbeAt: null, trips: 0 });
+    if (before.state !== "CLOSED") await this.#logBreaker("CLOSED", before, "closed by an administrator");
+  }
+
+  /** Counts one downstream answer towards the breaker; inside the critical section. */
+  async #noteHealth(error: Failure | undefined): Promise<void> {
+    const { store } = this.deps;
+    const before = store.breaker();
+    const { state, transition } = record(before, outcomeOf(error), Date.now(), breakerConfig(this.deps.env));
+    if (state !== before) store.saveBreaker(state);
+    if (transition) await this.#logBreaker(transition, transition === "OPENED" ? state : before, error?.reason);
+  }
+
+  async #logBreaker(transition: "OPENED" | "CLOSED", state: BreakerState, reason: string | undefined): Promise<void> {
+    const appId = await this.deps.appId();
+    const stats = failureStats(state);
+    const detail = { ...stats, nextProbeAt: state.nextProbeAt ? new Date(state.nextProbeAt).toISOString() : null };
+    console.log(JSON.stringify({ event: `provisioning.circuit_${transition.toLowerCase()}`, appId, ...detail }));
+    await writeLog(this.deps.db, [
+      {
+        eventType: transition === "OPENED" ? "system.provisioning.circuit_breaker.open" : "system.provisioning.circuit_breaker.close",
+        severity: transition === "OPENED" ? "WARN" : "INFO",
+        displayMessage:
+          transition === "OPENED"
+            ? `Provisioning paused: ${stats.failures} of the last ${stats.operations} downstream calls failed`
+            : "Provisioning resumed: the downstream answers again",
+        outcome: { result: transition === "OPENED" ? "FAILURE" : "SUCCESS", ...(reason ? { reason: reason.slice(0, 200) } : {}) },
+        target: appId ? [{ id: appId, type: "AppInstance" }] : [],
+        details: detail,
+      },
+    ]);
   }
 
   /** Runs one claimed task to its recorded outcome; never leaves it claimed. */
@@ -109,6 +166,7 @@ export class ProvisioningRunner {
       store.saveLink(userId, result.link);
       for (const mappingId of result.leftGroups) store.setPushed(mappingId, "", userId, false);
       const now = new Date();
+      await this.#noteHealth(result.error);
       if (result.error) {
         const next = await this.#retryOrFail(task, result.error);
         if (next === "FAILED") await setProvisioningState(db, appId, userId, { syncState: "ERROR", lastUpdated: now });
@@ -170,6 +228,7 @@ export class ProvisioningRunner {
       for (const userId of result.added) store.setPushed(mappingId, target, userId, true);
       for (const userId of result.removed) store.setPushed(mappingId, target, userId, false);
       const now = new Date();
+      await this.#noteHealth(result.error);
       if (result.error) {
         const next = await this.#retryOrFail(task, result.error);
         await updatePushMapping(db, mappingId, {
@@ -205,6 +264,7 @@ export class ProvisioningRunner {
       },
     ];
     const outcome = await this.deps.queue.run(async () => {
+      await this.#noteHealth(deleted.ok ? undefined : deleted);
       if (deleted.ok || deleted.status === 404) {
         this.deps.store.complete(task, false);
         return "DONE" as const;
@@ -221,7 +281,10 @@ export class ProvisioningRunner {
       store.fail(task, error.reason, error.status);
       return "FAILED";
     }
-    const delay = retryDelay(error, task.attempts + 1, { baseMs: Number(env.DOWNSTREAM_RETRY_BASE_MS) || 2_000 });
+    const delay = retryDelay(error, task.attempts + 1, {
+      baseMs: Number(env.DOWNSTREAM_RETRY_BASE_MS) || 2_000,
+      default429Ms: Number(env.DOWNSTREAM_429_DEFAULT_MS) || undefined,
+    });
     return store.retryLater(task, delay, error.reason, error.status);
   }
 
@@ -241,4 +304,17 @@ export class ProvisioningRunner {
 function splitSubject(subject: string): ["user" | "group" | "group-delete", string] {
   const at = subject.indexOf(":");
   return [subject.slice(0, at) as "user" | "group" | "group-delete", subject.slice(at + 1)];
+}
+
+/** The breaker as the API shows it. */
+export function describeBreaker(state: BreakerState) {
+  const stats = failureStats(state);
+  return {
+    state: state.state,
+    operations: stats.operations,
+    failures: stats.failures,
+    failureRate: Math.round(stats.failureRate * 1000) / 1000,
+    openedAt: state.openedAt && state.state !== "CLOSED" ? new Date(state.openedAt).toISOString() : null,
+    nextProbeAt: state.nextProbeAt && state.state !== "CLOSED" ? new Date(state.nextProbeAt).toISOString() : null,
+  };
 }

@@ -1,3 +1,4 @@
+import { CLOSED, type BreakerState } from "../provisioning/circuit-breaker";
 import type { DownstreamLink } from "../provisioning/user-sync";
 
 /**
@@ -9,8 +10,19 @@ import type { DownstreamLink } from "../provisioning/user-sync";
  *   for delivery travels sealed in `password_box` and is dropped once delivered.
  * - links: the downstream account of each user (external id, active, what was last pushed).
  * - pushed_members: which users Group Push put into which downstream group.
+ * - holds: deactivations held back because one change would deactivate more downstream
+ *   accounts than the app's threshold allows; their tasks wait (HELD) for an administrator.
+ *   Deactivations made by a fan-out job wait (WAITING) until the job has counted them all.
+ * - state: small named values (the circuit breaker).
  */
-export type TaskStatus = "PENDING" | "IN_PROGRESS" | "FAILED";
+export type TaskStatus = "PENDING" | "IN_PROGRESS" | "FAILED" | "WAITING" | "HELD";
+
+export type DeactivationHold = {
+  id: string;
+  reason: string;
+  count: number;
+  created: number;
+};
 
 export type TaskRow = {
   id: string;
@@ -24,6 +36,7 @@ export type TaskRow = {
   data: string | null;
   last_error: string | null;
   last_status: number | null;
+  hold_id: string | null;
   created: number;
   updated: number;
 };
@@ -41,11 +54,16 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS pushed_members (mapping_id TEXT NOT NULL, user_id TEXT NOT NULL, target_group_id TEXT NOT NULL, PRIMARY KEY (mapping_id, user_id))`,
   `CREATE INDEX IF NOT EXISTS pushed_members_user ON pushed_members (user_id)`,
   `CREATE INDEX IF NOT EXISTS links_external ON links (external_id)`,
+  `CREATE TABLE IF NOT EXISTS holds (id TEXT PRIMARY KEY, reason TEXT NOT NULL, count INTEGER NOT NULL, created INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
 export class ProvisioningStore {
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
+    // Added after the first release of this storage: objects created before gain the column.
+    const columns = sql.exec<{ name: string }>(`PRAGMA table_info(tasks)`).toArray();
+    if (!columns.some((c) => c.name === "hold_id")) sql.exec(`ALTER TABLE tasks ADD COLUMN hold_id TEXT`);
     // A run cut short by eviction left its task claimed: make it due again (runs are idempotent).
     sql.exec(`UPDATE tasks SET status = 'PENDING', claimed_version = NULL WHERE status = 'IN_PROGRESS'`);
   }
@@ -54,27 +72,35 @@ export class ProvisioningStore {
    * Records that a subject needs work. A failed task starts over (attempts reset); a task
    * waiting out a 429/5xx backoff keeps its wait; a newer password replaces a pending one.
    */
-  enqueue(subject: string, options: { passwordBox?: string | null; data?: unknown; now?: number } = {}): void {
+  enqueue(subject: string, options: { passwordBox?: string | null; data?: unknown; now?: number; waitFor?: string } = {}): void {
     const now = options.now ?? Date.now();
     const existing = this.sql.exec<TaskRow>(`SELECT * FROM tasks WHERE subject = ?`, subject).toArray()[0];
     const data = options.data === undefined ? null : JSON.stringify(options.data);
+    // `waitFor` parks the task (WAITING) until the change it belongs to settles its hold.
+    const status = options.waitFor ? "WAITING" : "PENDING";
+    const holdId = options.waitFor ?? null;
     if (!existing) {
       this.sql.exec(
-        `INSERT INTO tasks (id, subject, status, version, attempts, next_attempt_at, password_box, data, created, updated) VALUES (?, ?, 'PENDING', 1, 0, ?, ?, ?, ?, ?)`,
+        `INSERT INTO tasks (id, subject, status, version, attempts, next_attempt_at, password_box, data, hold_id, created, updated) VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?)`,
         `tsk${crypto.randomUUID().replace(/-/g, "").slice(0, 17)}`,
         subject,
+        status,
         now,
         options.passwordBox ?? null,
         data,
+        holdId,
         now,
         now,
       );
       return;
     }
     const failed = existing.status === "FAILED";
+    // A newer change outside any hold releases the task from one: it syncs to the current state.
     this.sql.exec(
-      `UPDATE tasks SET version = version + 1, status = CASE WHEN status = 'IN_PROGRESS' THEN status ELSE 'PENDING' END,
+      `UPDATE tasks SET version = version + 1, status = CASE WHEN status = 'IN_PROGRESS' THEN status ELSE ? END, hold_id = ?,
          attempts = ?, next_attempt_at = ?, password_box = COALESCE(?, password_box), data = COALESCE(?, data), updated = ? WHERE subject = ?`,
+      status,
+      holdId,
       failed ? 0 : existing.attempts,
       failed || existing.attempts === 0 ? Math.min(existing.next_attempt_at, now) : existing.next_attempt_at,
       options.passwordBox ?? null,
@@ -82,6 +108,56 @@ export class ProvisioningStore {
       now,
       subject,
     );
+  }
+
+  // ---- deactivation holds --------------------------------------------------------------------
+
+  /**
+   * The change `holdId` has queued all its work: if it would deactivate more than `threshold`
+   * accounts its tasks are held for an administrator, otherwise they go ahead.
+   */
+  settle(holdId: string, threshold: number, reason: string, now = Date.now()): DeactivationHold | undefined {
+    const count = this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM tasks WHERE hold_id = ? AND status = 'WAITING'`, holdId).one().n;
+    if (count <= threshold) {
+      this.sql.exec(`UPDATE tasks SET status = 'PENDING', hold_id = NULL WHERE hold_id = ? AND status = 'WAITING'`, holdId);
+      return undefined;
+    }
+    this.sql.exec(`UPDATE tasks SET status = 'HELD' WHERE hold_id = ? AND status = 'WAITING'`, holdId);
+    const hold: DeactivationHold = { id: holdId, reason, count, created: now };
+    this.sql.exec(
+      `INSERT OR REPLACE INTO holds (id, reason, count, created) VALUES (?, ?, ?, ?)`,
+      hold.id,
+      hold.reason,
+      hold.count,
+      hold.created,
+    );
+    return hold;
+  }
+
+  holds(): DeactivationHold[] {
+    return this.sql.exec<DeactivationHold>(`SELECT * FROM holds ORDER BY created, id`).toArray();
+  }
+
+  /** An administrator's answer to a hold: run the deactivations, or drop them. */
+  resolveHold(holdId: string, decision: "release" | "discard"): DeactivationHold | undefined {
+    const hold = this.sql.exec<DeactivationHold>(`SELECT * FROM holds WHERE id = ?`, holdId).toArray()[0];
+    if (!hold) return undefined;
+    if (decision === "release")
+      this.sql.exec(`UPDATE tasks SET status = 'PENDING', hold_id = NULL WHERE hold_id = ? AND status = 'HELD'`, holdId);
+    else this.sql.exec(`DELETE FROM tasks WHERE hold_id = ? AND status = 'HELD'`, holdId);
+    this.sql.exec(`DELETE FROM holds WHERE id = ?`, holdId);
+    return hold;
+  }
+
+  // ---- circuit breaker -----------------------------------------------------------------------
+
+  breaker(): BreakerState {
+    const row = this.sql.exec<{ value: string }>(`SELECT value FROM state WHERE key = 'breaker'`).toArray()[0];
+    return row ? (JSON.parse(row.value) as BreakerState) : CLOSED;
+  }
+
+  saveBreaker(state: BreakerState): void {
+    this.sql.exec(`INSERT OR REPLACE INTO state (key, value) VALUES ('breaker', ?)`, JSON.stringify(state));
   }
 
   /** Claims up to `limit` due tasks (oldest due first) for a run. */
@@ -172,7 +248,7 @@ export class ProvisioningStore {
     const task = this.get(id);
     if (!task) return undefined;
     this.sql.exec(
-      `UPDATE tasks SET status = 'PENDING', attempts = 0, next_attempt_at = ?, updated = ? WHERE id = ? AND status != 'IN_PROGRESS'`,
+      `UPDATE tasks SET status = 'PENDING', attempts = 0, next_attempt_at = ?, updated = ? WHERE id = ? AND status IN ('FAILED', 'PENDING')`,
       now,
       now,
       id,

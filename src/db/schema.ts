@@ -257,6 +257,10 @@ export type ImportCounters = {
   confirmed?: number;
   pending: number;
   errors: number;
+  /** Full imports: apparent removals checked one by one before planning them (set once checked). */
+  verifiedMissing?: number;
+  /** Of those, users still downstream that shifting pages had hidden from the listing. */
+  missedByPaging?: number;
 };
 
 export const importSessions = sqliteTable(

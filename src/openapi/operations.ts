@@ -313,6 +313,61 @@ export const OPERATIONS: Operation[] = [
   op("POST", "/api/v1/apps/{appId}/provisioning/tasks/{taskId}/retry", "retryProvisioningTask", "Retry a task", EXT, "okta.apps.manage", {
     extension: true,
   }),
+  op(
+    "GET",
+    "/api/v1/apps/{appId}/provisioning/circuit-breaker",
+    "getProvisioningCircuitBreaker",
+    "The outbound circuit breaker",
+    EXT,
+    "okta.apps.read",
+    {
+      extension: true,
+    },
+  ),
+  op(
+    "POST",
+    "/api/v1/apps/{appId}/provisioning/circuit-breaker/reset",
+    "resetProvisioningCircuitBreaker",
+    "Close the circuit breaker",
+    EXT,
+    "okta.apps.manage",
+    {
+      extension: true,
+    },
+  ),
+  op(
+    "GET",
+    "/api/v1/apps/{appId}/provisioning/deactivation-holds",
+    "listDeactivationHolds",
+    "Deactivations held by the threshold",
+    EXT,
+    "okta.apps.read",
+    {
+      extension: true,
+    },
+  ),
+  op(
+    "POST",
+    "/api/v1/apps/{appId}/provisioning/deactivation-holds/{holdId}/release",
+    "releaseDeactivationHold",
+    "Run held deactivations",
+    EXT,
+    "okta.apps.manage",
+    {
+      extension: true,
+    },
+  ),
+  op(
+    "POST",
+    "/api/v1/apps/{appId}/provisioning/deactivation-holds/{holdId}/discard",
+    "discardDeactivationHold",
+    "Drop held deactivations",
+    EXT,
+    "okta.apps.manage",
+    {
+      extension: true,
+    },
+  ),
 
   op(
     "GET",

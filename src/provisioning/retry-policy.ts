@@ -11,10 +11,10 @@ const FIVE_MINUTES = 5 * 60 * 1000;
 export function retryDelay(
   error: { status: number | null; retryAfterMs?: number },
   attempt: number,
-  options: { baseMs: number; random?: () => number } = { baseMs: 2_000 },
+  options: { baseMs: number; default429Ms?: number; random?: () => number } = { baseMs: 2_000 },
 ): number {
   const step = 2 ** Math.max(attempt - 1, 0);
-  if (error.status === 429) return Math.min((error.retryAfterMs ?? FIVE_MINUTES) * step, HOUR);
+  if (error.status === 429) return Math.min((error.retryAfterMs ?? options.default429Ms ?? FIVE_MINUTES) * step, HOUR);
   const random = options.random ?? Math.random;
   const ceiling = Math.min(options.baseMs * step, HOUR);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));

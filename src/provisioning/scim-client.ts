@@ -49,8 +49,18 @@ export class ScimClient {
         reason: timedOut ? `no answer within ${this.connection.timeoutMs} ms` : `network error: ${describe(error)}`,
       };
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The connection dropped while the body was arriving.
+      return { ok: false, status: null, retryable: true, reason: `network error: ${describe(error)}` };
+    }
     const parsed = parseJson(text);
+    // A success whose body cannot be read is not a success: nothing in it can be trusted.
+    if (response.ok && text.trim() !== "" && parsed === undefined) {
+      return { ok: false, status: response.status, retryable: true, reason: `${response.status} with a body that is not JSON` };
+    }
     if (response.ok) return { ok: true, status: response.status, body: (parsed ?? {}) as T };
     const reason = `${response.status} ${scimDetail(parsed) ?? (text.slice(0, 200) || response.statusText)}`;
     if (response.status === 429)

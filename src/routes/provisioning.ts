@@ -1,8 +1,8 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { listAppUsers } from "../db/queries/app-users";
 import { appCoordinator } from "../coordinator/client";
-import type { TaskRow } from "../coordinator/provisioning-store";
+import type { DeactivationHold, TaskRow } from "../coordinator/provisioning-store";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
@@ -43,6 +43,40 @@ function taskJson(task: TaskRow, appId: string, base: string) {
     lastUpdated: new Date(task.updated).toISOString(),
     _links: { retry: { href: `${base}/api/v1/apps/${appId}/provisioning/tasks/${task.id}/retry`, hints: { allow: ["POST"] } } },
   };
+}
+
+function breakerJson(
+  breaker: Awaited<ReturnType<ReturnType<typeof appCoordinator>["outboundSafety"]>>["breaker"],
+  appId: string,
+  base: string,
+) {
+  const { config, now: _now, ...state } = breaker;
+  return {
+    ...state,
+    settings: { failureRate: config.failureRate, minOperations: config.minOperations, probeMs: config.probeMs },
+    _links: { reset: { href: `${base}/api/v1/apps/${appId}/provisioning/circuit-breaker/reset`, hints: { allow: ["POST"] } } },
+  };
+}
+
+function holdJson(hold: DeactivationHold, appId: string, base: string) {
+  const self = `${base}/api/v1/apps/${appId}/provisioning/deactivation-holds/${hold.id}`;
+  return {
+    id: hold.id,
+    status: "HELD",
+    deactivations: hold.count,
+    reason: hold.reason,
+    created: new Date(hold.created).toISOString(),
+    _links: {
+      release: { href: `${self}/release`, hints: { allow: ["POST"] } },
+      discard: { href: `${self}/discard`, hints: { allow: ["POST"] } },
+    },
+  };
+}
+
+async function resolveHold(c: Context<AppEnv>, decision: "release" | "discard") {
+  const app = await requireApp(c.get("db"), c.req.param("appId")!);
+  const hold = await appCoordinator(c.env, app.id).resolveDeactivationHold(c.req.param("holdId")!, decision);
+  return c.json({ ...holdJson(hold, app.id, baseUrl(c)), status: decision === "release" ? "RELEASED" : "DISCARDED" });
 }
 
 /** Connection, USER_PROVISIONING feature and provisioning operations of an app. */
@@ -139,7 +173,7 @@ export const provisioningRoutes = new Hono<AppEnv>()
   .get(
     "/:appId/provisioning/tasks",
     requireScope("okta.apps.read"),
-    queryParams(z.object({ status: z.enum(["PENDING", "IN_PROGRESS", "FAILED"]).optional() })),
+    queryParams(z.object({ status: z.enum(["PENDING", "IN_PROGRESS", "FAILED", "WAITING", "HELD"]).optional() })),
     async (c) => {
       const db = c.get("db");
       const app = await requireApp(db, c.req.param("appId"));
@@ -153,4 +187,23 @@ export const provisioningRoutes = new Hono<AppEnv>()
     const app = await requireApp(db, c.req.param("appId"));
     const task = await appCoordinator(c.env, app.id).retryTask(c.req.param("taskId"));
     return c.json(taskJson(task, app.id, baseUrl(c)));
-  });
+  })
+  .get("/:appId/provisioning/circuit-breaker", requireScope("okta.apps.read"), async (c) => {
+    const app = await requireApp(c.get("db"), c.req.param("appId"));
+    const { breaker } = await appCoordinator(c.env, app.id).outboundSafety();
+    return c.json(breakerJson(breaker, app.id, baseUrl(c)));
+  })
+  .post("/:appId/provisioning/circuit-breaker/reset", requireScope("okta.apps.manage"), async (c) => {
+    const app = await requireApp(c.get("db"), c.req.param("appId"));
+    const coordinator = appCoordinator(c.env, app.id);
+    await coordinator.resetBreaker();
+    return c.json(breakerJson((await coordinator.outboundSafety()).breaker, app.id, baseUrl(c)));
+  })
+  .get("/:appId/provisioning/deactivation-holds", requireScope("okta.apps.read"), async (c) => {
+    const app = await requireApp(c.get("db"), c.req.param("appId"));
+    const { holds } = await appCoordinator(c.env, app.id).outboundSafety();
+    const base = baseUrl(c);
+    return c.json(holds.map((hold) => holdJson(hold, app.id, base)));
+  })
+  .post("/:appId/provisioning/deactivation-holds/:holdId/release", requireScope("okta.apps.manage"), (c) => resolveHold(c, "release"))
+  .post("/:appId/provisioning/deactivation-holds/:holdId/discard", requireScope("okta.apps.manage"), (c) => resolveHold(c, "discard"));

@@ -25,6 +25,10 @@ export function scimTenant() {
     async fault(...faults: Record<string, unknown>[]) {
       await fetch(`${root}/__faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(faults) });
     },
+    /** The downstream recovers: every injected fault not yet used is dropped. */
+    async clearFaults() {
+      await fetch(`${root}/__faults`, { method: "DELETE" });
+    },
     async config(config: { patch: boolean }) {
       await fetch(`${root}/__config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(config) });
     },

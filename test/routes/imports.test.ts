@@ -274,14 +274,15 @@ describe("import safeguards", () => {
     expect(resumed.status).toBe(200);
     await eventually(
       async () => (await api("GET", `/api/v1/apps/${app.id}/imports/${paused.id}`)).body.status === "COMPLETED",
-      20_000,
+      // Generous: under a loaded CI machine this import and the one waiting behind it take a while.
+      60_000,
       "resumed import",
     );
     expect((await api("GET", `/api/v1/apps/${app.id}/users?limit=500`)).body).toHaveLength(75);
     expect((await api("GET", "/api/v1/import-roadblock")).status).toBe(404);
     await eventually(
       async () => (await api("GET", `/api/v1/apps/${other.id}/imports/${waiting.body.id}`)).body.status === "COMPLETED",
-      20_000,
+      60_000,
       "waiting import",
     );
   }, 120_000);

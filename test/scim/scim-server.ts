@@ -26,7 +26,21 @@ type Json = Record<string, any>;
 interface Fault {
   method?: string;
   path?: string;
-  kind: "429" | "500" | "delay" | "commit-then-hang" | "commit-then-409" | "malformed-resource";
+  kind:
+    | "429"
+    | "500"
+    | "delay"
+    | "commit-then-hang"
+    | "commit-then-409"
+    | "malformed-resource"
+    // The connection is dropped without an answer.
+    | "reset"
+    // A 200 whose body is not JSON.
+    | "malformed-json"
+    // No fault: takes a turn, so a seeded schedule can interleave faults with clean answers.
+    | "pass"
+    // The tenant's first user is deleted before this request is answered (a list shifts under paging).
+    | "delete-first-user";
   times: number;
   retryAfter?: string;
   delayMs?: number;
@@ -196,6 +210,21 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
       .type("application/scim+json")
       .send(JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: String(status), detail }));
   switch (fault.kind) {
+    case "pass":
+      next();
+      return;
+    case "reset":
+      request.socket.destroy();
+      return;
+    case "malformed-json":
+      response.status(200).type("application/scim+json").send('{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": ');
+      return;
+    case "delete-first-user": {
+      const [first] = t.users.keys();
+      if (first !== undefined) t.users.delete(first);
+      next();
+      return;
+    }
     case "429":
       if (fault.retryAfter !== undefined) response.setHeader("Retry-After", fault.retryAfter);
       error(429, "Too many requests");
@@ -272,6 +301,10 @@ export async function startScimServer(): Promise<{ origin: string; close: () => 
   app.use(express.json({ type: ["application/json", "application/scim+json"], limit: "5mb" }));
   app.post("/t/:tenant/__faults", (request, response) => {
     tenant(String(request.params.tenant)).faults.push(...(request.body as Fault[]));
+    response.status(204).end();
+  });
+  app.delete("/t/:tenant/__faults", (request, response) => {
+    tenant(String(request.params.tenant)).faults = [];
     response.status(204).end();
   });
   app.post("/t/:tenant/__config", (request, response) => {

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { ApiProblem } from "../api-client";
-import { ActionForm, AppHeader, Page } from "../components";
+import { ActionForm, AppHeader, Banner, Page } from "../components";
 import { act, checked, field, formOf, seg, type AdminContext, type AdminEnv } from "../context";
 import { takeFlash } from "../session";
-import type { ApiApp, ApiConnection, ApiInbound, ApiSafeguards, ApiTask, ApiUserProvisioning } from "../wire-types";
+import type { ApiApp, ApiBreaker, ApiConnection, ApiHold, ApiInbound, ApiSafeguards, ApiTask, ApiUserProvisioning } from "../wire-types";
 
 const onOff = (on: boolean) => ({ status: on ? "ENABLED" : "DISABLED" });
 
@@ -23,19 +23,53 @@ export const provisioningTabRoutes = new Hono<AdminEnv>()
   .get("/:appId/provisioning", async (c) => {
     const appId = seg(c.req.param("appId"));
     const api = c.get("api");
-    const [app, connection, toApp, toOkta, safeguards, failed] = await Promise.all([
+    const [app, connection, toApp, toOkta, safeguards, failed, breaker, holds] = await Promise.all([
       api.get<ApiApp>(`/api/v1/apps/${appId}`),
       unlessNotConfigured(api.get<ApiConnection>(`/api/v1/apps/${appId}/connections/default`)),
       unlessNotConfigured(api.get<ApiUserProvisioning>(`/api/v1/apps/${appId}/features/USER_PROVISIONING`)),
       unlessNotConfigured(api.get<ApiInbound>(`/api/v1/apps/${appId}/features/INBOUND_PROVISIONING`)),
       api.get<ApiSafeguards>(`/api/v1/import-safeguards`),
       api.get<ApiTask[]>(`/api/v1/apps/${appId}/provisioning/tasks?status=FAILED`),
+      api.get<ApiBreaker>(`/api/v1/apps/${appId}/provisioning/circuit-breaker`),
+      api.get<ApiHold[]>(`/api/v1/apps/${appId}/provisioning/deactivation-holds`),
     ]);
     const csrf = c.get("session").csrf;
     const base = `/admin/apps/${seg(app.id)}/provisioning`;
     return c.html(
       <Page title={`${app.label}: Provisioning`} csrf={csrf} flash={takeFlash(c)}>
         <AppHeader app={app} active="provisioning" />
+        {holds.map((hold) => (
+          <Banner kind="warn" title={`${hold.deactivations} downstream deactivations are held for review.`}>
+            <p>
+              One change ({hold.reason}) would deactivate more accounts in the app than the threshold allows. The assignments are already
+              removed in Okta; the accounts in the app stay active until you decide.
+            </p>
+            <div class="toolbar">
+              <ActionForm action={`${base}/holds/${encodeURIComponent(hold.id)}/release`} csrf={csrf} inline>
+                <button type="submit" class="danger">
+                  Deactivate {hold.deactivations} accounts
+                </button>
+              </ActionForm>
+              <ActionForm action={`${base}/holds/${encodeURIComponent(hold.id)}/discard`} csrf={csrf} inline>
+                <button type="submit">Keep them active</button>
+              </ActionForm>
+            </div>
+          </Banner>
+        ))}
+        {breaker.state !== "CLOSED" && (
+          <Banner
+            kind="warn"
+            title={`Provisioning is paused: ${breaker.failures} of the last ${breaker.operations} calls to the app failed.`}
+          >
+            <p>
+              Queued changes wait without using up their retries.{" "}
+              {breaker.nextProbeAt ? `One is tried again at ${new Date(breaker.nextProbeAt).toUTCString()}.` : ""}
+            </p>
+            <ActionForm action={`${base}/breaker-reset`} csrf={csrf}>
+              <button type="submit">Resume now</button>
+            </ActionForm>
+          </Banner>
+        )}
         <ConnectionForm base={base} csrf={csrf} connection={connection} />
         {toApp && <ToAppForm base={base} csrf={csrf} feature={toApp} />}
         {toOkta && <ToOktaForm base={base} csrf={csrf} feature={toOkta} />}
@@ -144,6 +178,26 @@ export const provisioningTabRoutes = new Hono<AdminEnv>()
         org: { enabled: checked(form, "orgEnabled"), percent: Number(field(form, "orgPercent")) },
       });
       return "Import safeguards saved (they apply to every app in the org).";
+    });
+  })
+  .post("/:appId/provisioning/holds/:holdId/:decision", async (c) => {
+    const appId = seg(c.req.param("appId"));
+    const decision = c.req.param("decision");
+    if (decision !== "release" && decision !== "discard") throw new ApiProblem(404, "E0000007", "Not found: Resource not found: (URL)", []);
+    return act(c, back(c), async () => {
+      const hold = await c
+        .get("api")
+        .send<ApiHold>("POST", `/api/v1/apps/${appId}/provisioning/deactivation-holds/${seg(c.req.param("holdId"))}/${decision}`);
+      return decision === "release"
+        ? `Deactivating ${hold.deactivations} accounts in the app.`
+        : `The ${hold.deactivations} accounts stay active in the app.`;
+    });
+  })
+  .post("/:appId/provisioning/breaker-reset", async (c) => {
+    const appId = seg(c.req.param("appId"));
+    return act(c, back(c), async () => {
+      await c.get("api").send("POST", `/api/v1/apps/${appId}/provisioning/circuit-breaker/reset`);
+      return "Provisioning resumed.";
     });
   })
   .post("/:appId/provisioning/tasks/:taskId/retry", async (c) => {

@@ -249,3 +249,26 @@ export async function liftRoadblock(db: DB, sessionId: string): Promise<Roadbloc
   if (remaining.length !== queued.length) await putOrgSetting(db, "import_roadblock", { ...current, queued: remaining });
   return current;
 }
+
+/** Which of `externalIds` the session already holds (a user seen twice when pages shifted). */
+export async function seenExternalIds(db: DB, sessionId: string, externalIds: string[]): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (const part of chunk(externalIds, MAX_BOUND_PARAMS - 1)) {
+    const rows = await db
+      .select({ externalId: importItems.externalId })
+      .from(importItems)
+      .where(and(eq(importItems.sessionId, sessionId), inArray(importItems.externalId, part)));
+    for (const row of rows) seen.add(row.externalId);
+  }
+  return seen;
+}
+
+/** Linked app users the session has not seen downstream: candidates for removal, up to `limit`. */
+export async function unseenLinkedAppUsers(db: DB, sessionId: string, appId: string, limit: number): Promise<string[]> {
+  const rows = await db.all<{ external_id: string }>(sql`
+    SELECT au.external_id FROM ${appUsers} au
+    WHERE au.app_id = ${appId} AND au.external_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM import_items i WHERE i.session_id = ${sessionId} AND i.external_id = au.external_id)
+    ORDER BY au.external_id LIMIT ${limit}`);
+  return rows.map((row) => row.external_id);
+}
