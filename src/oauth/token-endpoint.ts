@@ -82,6 +82,10 @@ export async function tokenRequest(c: Context<AppEnv>): Promise<TokenResponse> {
     throw new OAuthError("unauthorized_client", "The client is not authorized to use the client_credentials grant type.");
   }
 
+  const tokenUrl = `${baseUrl(c)}${TOKEN_PATH}`;
+  const verified = await verifyClientAssertion(assertion, { clientId, keys: client.keys, tokenUrl });
+  // Counted once the client is authenticated (failed attempts count against the caller's address
+  // instead), so nobody else can use up a client's token window; the window is the "other" family's.
   const limits = limitsFrom(env);
   if (limits.perFamily.other > 0) {
     const bucket = await countTokenRequest(env, clientId, limits.perFamily.other, limits.windowMs);
@@ -90,15 +94,12 @@ export async function tokenRequest(c: Context<AppEnv>): Promise<TokenResponse> {
       if (bucket.exceeded) throw new OAuthError("slow_down", "Too many token requests for this client; retry after X-Rate-Limit-Reset.");
     }
   }
-
-  const tokenUrl = `${baseUrl(c)}${TOKEN_PATH}`;
-  const verified = await verifyClientAssertion(assertion, { clientId, keys: client.keys, tokenUrl });
   // A client registered with dpop_bound_access_tokens gets DPoP-bound tokens only. Other clients'
   // proofs are not looked at: the Okta SDK sends one on every token request but then uses Bearer
   // unless the server asked it for a nonce, as Okta does for apps that do not require DPoP.
   const proof = client.requiresDpop ? await tokenProof(c, tokenUrl) : undefined;
 
-  const scopes = await grantedScopes(
+  const scopes = grantedScopes(
     params.get("scope"),
     (await listGrants(db, clientId)).map((grant) => grant.scopeId),
   );
@@ -166,7 +167,7 @@ async function tokenProof(c: Context<AppEnv>, tokenUrl: string): Promise<Verifie
 }
 
 /** Every requested scope must be a known okta.* scope granted to the client (Okta refuses the request otherwise). */
-async function grantedScopes(requested: string | null, granted: string[]): Promise<OktaScope[]> {
+function grantedScopes(requested: string | null, granted: string[]): OktaScope[] {
   const asked = [...new Set((requested ?? "").split(" ").filter(Boolean))];
   if (asked.length === 0) {
     throw new OAuthError(

@@ -505,6 +505,26 @@ describe("POST /oauth2/v1/token", () => {
     expect(await twice.json()).toMatchObject({ error: "invalid_request", error_description: expect.stringContaining("scope") });
   });
 
+  it("counts each client's token requests in a window of its own and answers 429 slow_down past it", async () => {
+    const c = await client(["okta.apps.read"]);
+    const other = await client(["okta.apps.read"]);
+    const request = async (who: typeof c) =>
+      apiWithVars({ RATE_LIMIT_PER_MINUTE: "2" }, "POST", "/oauth2/v1/token", {
+        token: null,
+        body: new URLSearchParams(form(await assertion(who.keys[0], who.id), "okta.apps.read")).toString(),
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      });
+    expect((await request(c)).status).toBe(200);
+    const second = await request(c);
+    expect(second.status).toBe(200);
+    expect(second.headers.get("X-Rate-Limit-Remaining")).toBe("0");
+    const refused = await request(c);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ error: "slow_down" });
+    expect(Number(refused.headers.get("X-Rate-Limit-Reset")) * 1000).toBeGreaterThan(Date.now());
+    expect((await request(other)).status).toBe(200);
+  });
+
   it("counts failed client authentications per address and answers 429 past the limit", async () => {
     const c = await client(["okta.apps.read"]);
     const address = { "CF-Connecting-IP": "203.0.113.77" };
