@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import { open, seal } from "../crypto/secret-box";
 import type { DB } from "../db/client";
-import { insertCurrentSigningKey, listSigningKeys } from "../db/queries/oauth";
+import { insertCurrentSigningKey, listSigningKeys, retireSigningKey } from "../db/queries/oauth";
 import type { OAuthSigningKeyRow } from "../db/schema";
 
 export const TOKEN_ALG = "ES256";
@@ -46,9 +46,20 @@ async function load(env: Env, db: DB): Promise<KeyRing> {
     await insertCurrentSigningKey(db, await newKeyRow(env));
     rows = await listSigningKeys(db);
   }
-  const current = rows.find((row) => row.slot === "current");
-  if (!current) throw new Error("no current OAuth signing key");
-  const privateJwk = JSON.parse(await open(env.CREDENTIALS_KEY, current.privateJwkBox)) as JWK;
+  let current = rows.find((row) => row.slot === "current");
+  let privateJwk = current && (await openPrivate(env, current));
+  if (current && !privateJwk) {
+    // CREDENTIALS_KEY was rotated: the current key cannot sign any more. It is retired (its public
+    // half still verifies the tokens it signed) and a new one takes the slot; racing isolates
+    // retire the same row and keep one new key, as for the first one.
+    console.warn(JSON.stringify({ event: "oauth.signing_key.replaced", kid: current.kid, reason: "sealed with another CREDENTIALS_KEY" }));
+    await retireSigningKey(db, current.kid);
+    await insertCurrentSigningKey(db, await newKeyRow(env));
+    rows = await listSigningKeys(db);
+    current = rows.find((row) => row.slot === "current");
+    privateJwk = current && (await openPrivate(env, current));
+  }
+  if (!current || !privateJwk) throw new Error("no usable OAuth signing key");
   const publicKeys = new Map<string, CryptoKey>();
   for (const row of rows) publicKeys.set(row.kid, (await importJWK(row.publicJwk as JWK, row.alg)) as CryptoKey);
   return {
@@ -58,6 +69,14 @@ async function load(env: Env, db: DB): Promise<KeyRing> {
     jwks: { keys: rows.map((row) => row.publicJwk as JWK) },
     loadedAt: Date.now(),
   };
+}
+
+async function openPrivate(env: Env, row: OAuthSigningKeyRow): Promise<JWK | undefined> {
+  try {
+    return JSON.parse(await open(env.CREDENTIALS_KEY, row.privateJwkBox)) as JWK;
+  } catch {
+    return undefined;
+  }
 }
 
 async function newKeyRow(env: Env): Promise<OAuthSigningKeyRow> {

@@ -814,3 +814,26 @@ describe("the org authorization server's metadata", () => {
     });
   });
 });
+
+describe("provisio's signing key", () => {
+  it("is replaced when CREDENTIALS_KEY is rotated, and tokens signed before still verify", async () => {
+    const c = await client(["okta.apps.read"]);
+    const before = await token(c, "okta.apps.read");
+    const rotated = { CREDENTIALS_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))) };
+    const issued = await apiWithVars(rotated, "POST", "/oauth2/v1/token", {
+      token: null,
+      body: new URLSearchParams(form(await assertion(c.keys[0], c.id), "okta.apps.read")).toString(),
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(200);
+    const kid = (t: string) => JSON.parse(atob(t.split(".")[0].replace(/-/g, "+").replace(/_/g, "/"))).kid;
+    expect(kid(issued.body.access_token)).not.toBe(kid(before));
+    const jwks = await apiWithVars(rotated, "GET", "/oauth2/v1/keys", { token: null });
+    expect(jwks.body.keys.map((k: JWK) => k.kid)).toEqual(expect.arrayContaining([kid(before), kid(issued.body.access_token)]));
+    for (const accessToken of [before, issued.body.access_token]) {
+      expect(
+        (await apiWithVars(rotated, "GET", "/api/v1/apps?limit=1", { headers: { Authorization: `Bearer ${accessToken}` } })).status,
+      ).toBe(200);
+    }
+  });
+});

@@ -43,3 +43,11 @@ export async function listSigningKeys(db: DB): Promise<OAuthSigningKeyRow[]> {
 export async function insertCurrentSigningKey(db: DB, row: OAuthSigningKeyRow): Promise<void> {
   await db.insert(oauthSigningKeys).values(row).onConflictDoNothing();
 }
+
+/** Takes a key out of the current slot (it still verifies what it signed). */
+export async function retireSigningKey(db: DB, kid: string): Promise<void> {
+  await db
+    .update(oauthSigningKeys)
+    .set({ slot: null })
+    .where(and(eq(oauthSigningKeys.kid, kid), eq(oauthSigningKeys.slot, "current")));
+}
