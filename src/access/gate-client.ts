@@ -94,11 +94,12 @@ export async function countAuthFailure(env: Env, address: string, limits: LimitC
 
 export interface AuthFailure {
   reason: RefusalReason;
+  /** The API token's id, or for an OAuth access token its client id. */
   tokenId?: string;
   address: string;
   method: string;
   path: string;
-  /** The Authorization scheme word ("SSWS", "Bearer"), never its value. */
+  /** The Authorization scheme word ("SSWS", "Bearer", "DPoP"), never its value. */
   scheme: string;
   requestId: string;
 }
@@ -125,13 +126,20 @@ export async function logAuthFailure(env: Env, limits: LimitConfig, failure: Aut
     const budget = await failureLogGate(env).count("auth-failure-log", limits.authFailureLogs, limits.windowMs);
     if (budget.exceeded) return;
     const actorId = failure.tokenId ?? "unknown";
+    // A refused OAuth access token names its client (when its signature was good), an SSWS one its token.
+    const oauth = /^(bearer|dpop)$/i.test(failure.scheme);
     await writeLog(createDb(env.DB), [
       {
         eventType: "user.authentication.auth",
         displayMessage: "Authenticate an API request",
         severity: "WARN",
         outcome: { result: "FAILURE", reason: REASONS[failure.reason] },
-        actor: { id: actorId, type: "Token", alternateId: actorId, displayName: failure.tokenId ? "API token" : "unknown" },
+        actor: {
+          id: actorId,
+          type: oauth ? "PublicClientApp" : "Token",
+          alternateId: actorId,
+          displayName: failure.tokenId ? (oauth ? "OAuth client" : "API token") : "unknown",
+        },
         requestId: failure.requestId,
         details: {
           requestMethod: failure.method,

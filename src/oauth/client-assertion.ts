@@ -35,7 +35,9 @@ export async function verifyClientAssertion(
     throw invalid("The client_assertion is not a JWT.");
   }
   if (typeof alg !== "string" || !(alg in CLIENT_ALGORITHMS)) {
-    throw invalid(`The client_assertion must be signed with ${Object.keys(CLIENT_ALGORITHMS).join(" or ")}; it says "${String(alg)}".`);
+    throw invalid(
+      `The client_assertion must be signed with ${Object.keys(CLIENT_ALGORITHMS).join(" or ")}; it says "${String(alg).slice(0, 20)}".`,
+    );
   }
   let payload: Record<string, unknown>;
   try {
@@ -64,7 +66,7 @@ function assertionProblem(error: unknown, kid: string | undefined): string {
   if (error instanceof errors.JWKSNoMatchingKey) {
     return kid === undefined
       ? "No key registered for the client can verify the client_assertion."
-      : `No key registered for the client has the client_assertion's kid "${kid}".`;
+      : `No key registered for the client has the client_assertion's kid "${kid.slice(0, 100)}".`;
   }
   if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSMultipleMatchingKeys) {
     return "The client_assertion signature is invalid.";

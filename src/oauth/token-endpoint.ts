@@ -41,7 +41,7 @@ export async function tokenRequest(c: Context<AppEnv>): Promise<TokenResponse> {
   if (grantType !== "client_credentials") {
     throw new OAuthError(
       "unsupported_grant_type",
-      `The grant type '${grantType}' is not supported; provisio issues client_credentials tokens only.`,
+      `The grant type '${grantType.slice(0, 100)}' is not supported; provisio issues client_credentials tokens only.`,
     );
   }
   if (c.req.header("Authorization") || params.has("client_secret")) {
@@ -176,7 +176,8 @@ function grantedScopes(requested: string | null, granted: string[]): OktaScope[]
     );
   }
   const refused = asked.filter((scope) => !isOktaScope(scope) || !granted.includes(scope));
-  if (refused.length > 0) throw new OAuthError("invalid_scope", `The following scopes are not allowed: ${refused.join(" ")}`);
+  if (refused.length > 0)
+    throw new OAuthError("invalid_scope", `The following scopes are not allowed: ${refused.join(" ").slice(0, 1000)}`);
   return asked as OktaScope[];
 }
 

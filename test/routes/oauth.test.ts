@@ -638,6 +638,48 @@ describe("OAuth access tokens on the API", () => {
     expect(expired.headers.get("WWW-Authenticate")).toContain('error_description="The access token is expired."');
   });
 
+  it("records a refused access token in the System Log with its client, never the token", async () => {
+    const c = await client(["okta.apps.read"]);
+    const ring = await keyRing(env, createDb(env.DB));
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ ver: 1, cid: c.id, scp: ["okta.apps.read"], jti: crypto.randomUUID() })
+      .setProtectedHeader({ alg: "ES256", kid: ring.kid, typ: "at+jwt" })
+      .setIssuer(ORIGIN)
+      .setAudience(ORIGIN)
+      .setSubject(c.id)
+      .setIssuedAt(now - 7200)
+      .setExpirationTime(now - 3600)
+      .sign(ring.privateKey);
+    const events = async (path: string) => {
+      const filter = encodeURIComponent('eventType eq "user.authentication.auth"');
+      const listed = (await api("GET", `/api/v1/logs?filter=${filter}&sortOrder=DESCENDING&limit=1000`)).body as any[];
+      return listed.filter((e) => e.debugContext.debugData.requestUri === path);
+    };
+    const refuse = async (accessToken: string) => {
+      const path = `/api/v1/apps/${unique("probe")}`;
+      const res = await apiWithVars({}, "GET", path, {
+        headers: { Authorization: `Bearer ${accessToken}`, "CF-Connecting-IP": someAddress() },
+      });
+      expectE(res, 401, "E0000011");
+      const logged = await events(path);
+      expect(logged).toHaveLength(1);
+      expect(JSON.stringify(logged)).not.toContain(accessToken.split(".")[2]);
+      return logged[0];
+    };
+    expect(await refuse(expired)).toMatchObject({
+      outcome: { result: "FAILURE", reason: "invalid or expired access token" },
+      actor: { id: "unknown" },
+      debugContext: { debugData: { authScheme: "Bearer" } },
+    });
+    // A good token of a client that was deactivated since: the event names the client.
+    const valid = await token(c, "okta.apps.read");
+    expect((await api("POST", `/api/v1/apps/${c.id}/lifecycle/deactivate`)).status).toBe(200);
+    expect(await refuse(valid)).toMatchObject({
+      outcome: { result: "FAILURE", reason: "OAuth client unknown, inactive or no longer private_key_jwt" },
+      actor: { id: c.id, type: "PublicClientApp", displayName: "OAuth client" },
+    });
+  });
+
   it("honours only the scopes granted now: a revoked grant or a deactivated client takes effect at once", async () => {
     const c = await client(["okta.apps.read", "okta.users.read"]);
     const accessToken = await token(c, "okta.apps.read okta.users.read");
