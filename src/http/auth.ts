@@ -9,8 +9,8 @@ import { DPOP_ALGORITHMS, InvalidProof, verifyProof, type VerifiedProof } from "
 import { baseUrl } from "./pagination";
 import { clientAddressKey, familyOf, limitsFrom, type Bucket } from "../access/rate-limits";
 import type { RefusalReason } from "../domain/api-tokens";
+import type { OktaScope } from "../domain/scopes";
 import type { AppEnv } from "./context";
-import { type OktaScope } from "../domain/scopes";
 
 export { OKTA_SCOPES, isOktaScope, type OktaScope } from "../domain/scopes";
 
