@@ -18,6 +18,8 @@ const ROOTS = [
   "Error",
   "LogEvent",
   "ApiToken",
+  "OpenIdConnectApplication",
+  "OAuth2ScopeConsentGrant",
 ];
 
 /** The fixture's JSON text for a spec file (what the committed file must equal). */

@@ -10,6 +10,7 @@ import { notFoundHandler } from "./http/not-found";
 import { requestCaps } from "./http/request-caps";
 import { requestId } from "./http/request-id";
 import { jsonBodyGuard } from "./http/validation";
+import { appGrantsRoutes } from "./routes/app-grants";
 import { appGroupsRoutes } from "./routes/app-groups";
 import { appUsersRoutes } from "./routes/app-users";
 import { apiTokensRoutes } from "./routes/api-tokens";
@@ -20,6 +21,7 @@ import { groupsRoutes } from "./routes/groups";
 import { inlineHooksRoutes } from "./routes/inline-hooks";
 import { logsRoutes } from "./routes/logs";
 import { mappingsRoutes } from "./routes/mappings";
+import { authorizationServerMetadata, oauth2Routes } from "./routes/oauth2";
 import { provisioningRoutes } from "./routes/provisioning";
 import { schemasRoutes } from "./routes/schemas";
 import { usersRoutes } from "./routes/users";
@@ -32,6 +34,9 @@ app.use("*", requestId);
 // The API description and its interactive reference (public, like Okta's developer docs).
 app.get("/openapi.json", (c) => c.json(openApiDocument(app.routes)));
 app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "provisio API" }));
+// Okta's org authorization server, for OAuth 2.0 service apps: /oauth2/v1/token and /oauth2/v1/keys (public; errors in OAuth's shape).
+app.route("/oauth2", oauth2Routes);
+app.get("/.well-known/oauth-authorization-server", (c) => c.json(authorizationServerMetadata(c)));
 // Authentication first, so every /api answer (a refusal for size included) carries rate-limit headers.
 app.use("/api/*", authenticate, requestCaps, dbProvider, jsonBodyGuard);
 // The admin console: pages over this same API, called in-process with the signed-in token.
@@ -48,6 +53,7 @@ app.route("/api/v1/apps", appGroupsRoutes);
 app.route("/api/v1/apps", appImportsRoutes);
 app.route("/api/v1/apps", provisioningRoutes);
 app.route("/api/v1/apps", groupPushRoutes);
+app.route("/api/v1/apps", appGrantsRoutes);
 app.route("/api/v1/meta/schemas", schemasRoutes);
 app.route("/api/v1/mappings", mappingsRoutes);
 app.route("/api/v1", orgImportRoutes);

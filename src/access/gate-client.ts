@@ -2,11 +2,15 @@ import { writeLog } from "../audit/system-log";
 import { createDb } from "../db/client";
 import { findTokenByHash, recordTokenUse, seedBootstrapToken } from "../db/queries/api-tokens";
 import { bootstrapRow, judgeToken, useToRecord, type RefusalReason } from "../domain/api-tokens";
-import type { Admission, AdmitRequest } from "./access-gate";
+import { loadClient } from "../db/queries/oauth";
+import { judgeClient } from "../oauth/client-state";
+import type { Admission, AdmitRequest, ClientAdmission, ClientAdmitRequest } from "./access-gate";
 import type { Bucket, LimitConfig } from "./rate-limits";
 
 /** A token's gate is named by its hash; failed authentications are counted by client address. */
 export const tokenGate = (env: Env, tokenHash: string) => env.ACCESS_GATE.getByName(`token:${tokenHash}`);
+/** An OAuth client's gate is named by its client id (the app id). */
+export const clientGate = (env: Env, clientId: string) => env.ACCESS_GATE.getByName(`oauth-client:${clientId}`);
 const failureGate = (env: Env, address: string) => env.ACCESS_GATE.getByName(`auth-failure:${address}`);
 const failureLogGate = (env: Env) => env.ACCESS_GATE.getByName("auth-failure-log");
 
@@ -40,6 +44,45 @@ async function admitFromD1(env: Env, request: AdmitRequest): Promise<Admission> 
   return verdict;
 }
 
+/**
+ * Asks an OAuth client's gate whether its token is honoured, with which scopes, and counts the
+ * request. If the gate cannot answer, D1 decides alone and the request goes uncounted (and a DPoP
+ * proof's jti unchecked: the token stays bound to its key), as for API tokens.
+ */
+export async function admitClient(env: Env, request: ClientAdmitRequest): Promise<ClientAdmission> {
+  try {
+    return (await clientGate(env, request.clientId).admitClient(request)) as ClientAdmission;
+  } catch (error) {
+    console.error(JSON.stringify({ event: "access_gate.unavailable", reason: error instanceof Error ? error.message : String(error) }));
+    return judgeClient(await loadClient(createDb(env.DB), request.clientId));
+  }
+}
+
+/** Uses up an assertion's (or a token request's DPoP proof) jti for the client: false for a replay; throws when the gate cannot answer. */
+export async function useOnce(env: Env, clientId: string, key: string, expiresAt: number): Promise<boolean> {
+  return clientGate(env, clientId).useOnce(key, expiresAt);
+}
+
+/** Counts a token request against the client's token-endpoint window; undefined when the gate cannot answer. */
+export async function countTokenRequest(env: Env, clientId: string, limit: number, windowMs: number): Promise<Bucket | undefined> {
+  try {
+    return await clientGate(env, clientId).countClient("token", limit, windowMs);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tells a client's gate its app or grants changed. Best effort: the gate re-reads D1 within a minute anyway. */
+export async function forgetClient(env: Env, clientId: string): Promise<void> {
+  try {
+    await clientGate(env, clientId).forget();
+  } catch (error) {
+    console.error(
+      JSON.stringify({ event: "access_gate.forget_failed", clientId, reason: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+}
+
 /** Counts a failed authentication from a client address; undefined when the gate cannot answer. */
 export async function countAuthFailure(env: Env, address: string, limits: LimitConfig): Promise<Bucket | undefined> {
   try {
@@ -51,22 +94,26 @@ export async function countAuthFailure(env: Env, address: string, limits: LimitC
 
 export interface AuthFailure {
   reason: RefusalReason;
+  /** The API token's id, or for an OAuth access token its client id. */
   tokenId?: string;
   address: string;
   method: string;
   path: string;
-  /** The Authorization scheme word ("SSWS", "Bearer"), never its value. */
+  /** The Authorization scheme word ("SSWS", "Bearer", "DPoP"), never its value. */
   scheme: string;
   requestId: string;
 }
 
 const REASONS: Record<RefusalReason, string> = {
   missing: "no Authorization header",
-  malformed: "not an SSWS token",
+  malformed: "not an SSWS, Bearer or DPoP token",
   unknown: "unknown token",
   revoked: "revoked token",
   expired: "expired token",
   rotated: "replaced bootstrap token",
+  invalid_token: "invalid or expired access token",
+  invalid_dpop_proof: "invalid DPoP proof",
+  client_inactive: "OAuth client unknown, inactive or no longer private_key_jwt",
 };
 
 /**
@@ -79,13 +126,20 @@ export async function logAuthFailure(env: Env, limits: LimitConfig, failure: Aut
     const budget = await failureLogGate(env).count("auth-failure-log", limits.authFailureLogs, limits.windowMs);
     if (budget.exceeded) return;
     const actorId = failure.tokenId ?? "unknown";
+    // A refused OAuth access token names its client (when its signature was good), an SSWS one its token.
+    const oauth = /^(bearer|dpop)$/i.test(failure.scheme);
     await writeLog(createDb(env.DB), [
       {
         eventType: "user.authentication.auth",
         displayMessage: "Authenticate an API request",
         severity: "WARN",
         outcome: { result: "FAILURE", reason: REASONS[failure.reason] },
-        actor: { id: actorId, type: "Token", alternateId: actorId, displayName: failure.tokenId ? "API token" : "unknown" },
+        actor: {
+          id: actorId,
+          type: oauth ? "PublicClientApp" : "Token",
+          alternateId: actorId,
+          displayName: failure.tokenId ? (oauth ? "OAuth client" : "API token") : "unknown",
+        },
         requestId: failure.requestId,
         details: {
           requestMethod: failure.method,

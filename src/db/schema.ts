@@ -380,3 +380,46 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex("api_tokens_hash_idx").on(t.tokenHash), index("api_tokens_status_idx").on(t.status, t.id)],
 );
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+/**
+ * Okta's scope consent grants (`/api/v1/apps/{appId}/grants`): which okta.* scopes an OAuth 2.0
+ * client app may ask the token endpoint for. One row per app and scope; revoking deletes it.
+ */
+export const oauthGrants = sqliteTable(
+  "oauth_grants",
+  {
+    id: text().primaryKey(),
+    appId: text()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    scopeId: text().notNull(),
+    issuer: text().notNull(),
+    // Who granted it: an API token (its id) or an OAuth client (its client id).
+    createdById: text().notNull(),
+    createdByType: text().notNull(),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+  },
+  (t) => [uniqueIndex("oauth_grants_app_scope_idx").on(t.appId, t.scopeId)],
+);
+export type OAuthGrantRow = typeof oauthGrants.$inferSelect;
+
+/**
+ * The key pairs provisio signs its access tokens with. The private JWK is sealed (AES-GCM under
+ * CREDENTIALS_KEY); the public one is published at /oauth2/v1/keys. `slot` is "current" for the
+ * key that signs (unique, so two isolates creating the first key at once keep only one) and null
+ * for a retired key that still verifies the tokens it signed until they expire.
+ */
+export const oauthSigningKeys = sqliteTable(
+  "oauth_signing_keys",
+  {
+    kid: text().primaryKey(),
+    alg: text().$type<"ES256">().notNull(),
+    publicJwk: text({ mode: "json" }).$type<Json>().notNull(),
+    privateJwkBox: text().notNull(),
+    slot: text().$type<"current">(),
+    created: createdAt(),
+  },
+  (t) => [uniqueIndex("oauth_signing_keys_slot_idx").on(t.slot)],
+);
+export type OAuthSigningKeyRow = typeof oauthSigningKeys.$inferSelect;

@@ -24,7 +24,17 @@ export interface TokenRecord {
   lastUsed: Date | null;
 }
 
-export type RefusalReason = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "rotated";
+export type RefusalReason =
+  | "missing"
+  | "malformed"
+  | "unknown"
+  | "revoked"
+  | "expired"
+  | "rotated"
+  // OAuth access tokens (Bearer / DPoP)
+  | "invalid_token"
+  | "invalid_dpop_proof"
+  | "client_inactive";
 
 export type TokenVerdict = { ok: true; tokenId: string; userId: string | null } | { ok: false; reason: RefusalReason; tokenId?: string };
 

@@ -2,30 +2,19 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { DomainError } from "../domain/errors";
 import { hashToken, sameHash } from "../crypto/token-hash";
-import { admit, countAuthFailure, logAuthFailure } from "../access/gate-client";
+import { admit, admitClient, countAuthFailure, logAuthFailure } from "../access/gate-client";
+import { createDb } from "../db/client";
+import { InvalidAccessToken, verifyAccessToken } from "../oauth/access-token";
+import { DPOP_ALGORITHMS, InvalidProof, verifyProof, type VerifiedProof } from "../oauth/dpop";
+import { baseUrl } from "./pagination";
 import { clientAddressKey, familyOf, limitsFrom, type Bucket } from "../access/rate-limits";
 import type { RefusalReason } from "../domain/api-tokens";
+import type { OktaScope } from "../domain/scopes";
 import type { AppEnv } from "./context";
 
-/** Okta's management scopes (okta-reference.md §15.1) that provisio's routes declare. */
-export type OktaScope =
-  | "okta.users.read"
-  | "okta.users.manage"
-  | "okta.groups.read"
-  | "okta.groups.manage"
-  | "okta.apps.read"
-  | "okta.apps.manage"
-  | "okta.schemas.read"
-  | "okta.schemas.manage"
-  | "okta.profileMappings.read"
-  | "okta.profileMappings.manage"
-  | "okta.logs.read"
-  | "okta.inlineHooks.read"
-  | "okta.inlineHooks.manage"
-  | "okta.apiTokens.read"
-  | "okta.apiTokens.manage";
+export { OKTA_SCOPES, isOktaScope, type OktaScope } from "../domain/scopes";
 
-/** Who is calling. SSWS API tokens carry every scope, as in Okta; OAuth tokens (later) carry their grants. */
+/** Who is calling. SSWS API tokens carry every scope, as in Okta; OAuth access tokens carry the scopes granted to their client. */
 export type Principal = { kind: "ssws"; tokenHash: string; tokenId: string } | { kind: "oauth"; clientId: string; scopes: OktaScope[] };
 
 const bootstrapHashes = new Map<string, Promise<string>>();
@@ -40,6 +29,8 @@ function bootstrapHash(token: string): Promise<string> {
 }
 
 const SSWS = /^SSWS\s+(\S+)\s*$/i;
+// RFC 6750 §2.1 token68 after the scheme (auth schemes are case-insensitive).
+const OAUTH = /^(Bearer|DPoP)\s+([A-Za-z0-9._~+/-]+=*)\s*$/i;
 
 /** Okta's rate-limit headers; Date too, which the Okta SDK needs to compute its wait after a 429. */
 function setRateHeaders(c: Context<AppEnv>, bucket: Bucket): void {
@@ -49,14 +40,21 @@ function setRateHeaders(c: Context<AppEnv>, bucket: Bucket): void {
 }
 
 /**
- * `Authorization: SSWS <token>`; anything else is 401 E0000011, which the Okta SDK understands.
- * The token's gate (one Durable Object call) both lets it in and counts the request against
- * its endpoint family's window: past the limit the answer is 429 E0000047.
+ * `Authorization: SSWS <token>`, or an OAuth access token from /oauth2/v1/token as `Bearer
+ * <token>` (or `DPoP <token>` with a `DPoP` proof when the token is DPoP-bound); anything else is
+ * 401 E0000011, which the Okta SDK understands. The token's gate (one Durable Object call) both
+ * lets it in and counts the request against its endpoint family's window: past the limit the
+ * answer is 429 E0000047. OAuth clients are counted per client id.
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.header("Date", new Date().toUTCString());
   const limits = limitsFrom(c.env);
   const header = c.req.header("Authorization");
+  const oauth = header ? OAUTH.exec(header) : null;
+  if (oauth) {
+    c.set("principal", await oauthPrincipal(c, oauth[1].toLowerCase() === "dpop" ? "DPoP" : "Bearer", oauth[2]));
+    return next();
+  }
   const match = header ? SSWS.exec(header) : null;
   if (!match) return refuse(c, header ? "malformed" : "missing", undefined);
   const tokenHash = await hashToken(match[1]);
@@ -72,6 +70,96 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.set("principal", { kind: "ssws", tokenHash, tokenId: admission.tokenId });
   await next();
 });
+
+/**
+ * Verifies an access token (signature, issuer and audience = this org, lifetime), its DPoP
+ * binding when it has one, and asks the client's gate whether the client is still honoured and
+ * with which of the token's scopes (a grant revoked since the token was issued no longer counts).
+ */
+async function oauthPrincipal(c: Context<AppEnv>, scheme: "Bearer" | "DPoP", token: string): Promise<Principal> {
+  const limits = limitsFrom(c.env);
+  const issuer = baseUrl(c);
+  let claims;
+  try {
+    claims = await verifyAccessToken(c.env, createDb(c.env.DB), token, issuer);
+  } catch (error) {
+    if (error instanceof InvalidAccessToken) return refuseOAuth(c, scheme, "invalid_token", error.description);
+    throw error;
+  }
+  let proof: VerifiedProof | undefined;
+  if (claims.jkt) {
+    if (scheme !== "DPoP")
+      return refuseOAuth(
+        c,
+        "DPoP",
+        "invalid_token",
+        "The access token is DPoP-bound: send it as 'DPoP <token>' with a DPoP proof.",
+        claims.clientId,
+      );
+    const header = c.req.header("DPoP");
+    if (!header || header.includes(","))
+      return refuseOAuth(c, scheme, "invalid_dpop_proof", "The request must carry exactly one DPoP proof.", claims.clientId);
+    try {
+      proof = await verifyProof(header.trim(), { method: c.req.method, url: c.req.url, accessToken: token });
+    } catch (error) {
+      if (error instanceof InvalidProof) return refuseOAuth(c, scheme, "invalid_dpop_proof", error.description, claims.clientId);
+      throw error;
+    }
+    if (proof.jkt !== claims.jkt)
+      return refuseOAuth(
+        c,
+        scheme,
+        "invalid_dpop_proof",
+        "The DPoP proof is not signed by the key the access token is bound to.",
+        claims.clientId,
+      );
+  } else if (scheme === "DPoP") {
+    return refuseOAuth(c, scheme, "invalid_token", "The access token is not DPoP-bound: send it as 'Bearer <token>'.", claims.clientId);
+  }
+  const family = familyOf(c.req.path);
+  const admission = await admitClient(c.env, {
+    clientId: claims.clientId,
+    family,
+    limit: limits.perFamily[family],
+    windowMs: limits.windowMs,
+    ...(proof ? { once: { key: `proof:${proof.jti}`, expiresAt: proof.expiresAt } } : {}),
+  });
+  if (!admission.ok) {
+    if (admission.reason === "replayed")
+      return refuseOAuth(c, scheme, "invalid_dpop_proof", "The DPoP proof JWT has already been used.", claims.clientId);
+    return refuseOAuth(
+      c,
+      scheme,
+      "invalid_token",
+      "The client of this access token is unknown or no longer active.",
+      claims.clientId,
+      "client_inactive",
+    );
+  }
+  if (admission.bucket) {
+    setRateHeaders(c, admission.bucket);
+    if (admission.bucket.exceeded) throw new DomainError("E0000047");
+  }
+  return { kind: "oauth", clientId: claims.clientId, scopes: claims.scopes.filter((scope) => admission.scopes.includes(scope)) };
+}
+
+/** RFC 6750 §3 / RFC 9449 §7.1: the challenge says what was wrong; then the usual 401 E0000011. */
+function refuseOAuth(
+  c: Context<AppEnv>,
+  scheme: "Bearer" | "DPoP",
+  error: "invalid_token" | "invalid_dpop_proof",
+  description: string,
+  clientId?: string,
+  reason: RefusalReason = error,
+): Promise<never> {
+  c.header("WWW-Authenticate", `${challenge(c, scheme)}, error="${error}", error_description="${description.replace(/["\\]/g, "'")}"`);
+  return refuse(c, reason, clientId);
+}
+
+function challenge(c: Context<AppEnv>, scheme: "Bearer" | "DPoP"): string {
+  const realm = `realm="${baseUrl(c)}"`;
+  return scheme === "DPoP" ? `DPoP algs="${DPOP_ALGORITHMS.join(" ")}", ${realm}` : `Bearer ${realm}`;
+}
 
 /**
  * 401 E0000011, counted per client address (past AUTH_FAILURES_PER_MINUTE the answer is 429)
@@ -124,7 +212,10 @@ export const SCOPE_MARK = Symbol.for("provisio.scope");
 export function requireScope(scope: OktaScope) {
   const middleware = createMiddleware<AppEnv>(async (c, next) => {
     const principal = c.get("principal");
-    if (principal.kind === "oauth" && !principal.scopes.includes(scope)) throw new DomainError("E0000006");
+    if (principal.kind === "oauth" && !principal.scopes.includes(scope)) {
+      c.header("WWW-Authenticate", `Bearer realm="${baseUrl(c)}", error="insufficient_scope", scope="${scope}"`);
+      throw new DomainError("E0000006");
+    }
     await next();
   });
   return Object.assign(middleware, { [SCOPE_MARK]: scope });

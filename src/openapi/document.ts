@@ -1,7 +1,7 @@
 import { z, type ZodType } from "zod";
 import { BODY_SCHEMA, QUERY_SCHEMA } from "../http/validation";
 import oktaSchemas from "./okta-schemas.json";
-import { OPERATIONS } from "./operations";
+import { OAUTH_ERROR_SCHEMA, OPERATIONS } from "./operations";
 
 /** What the document needs of the app's routes (Hono's `app.routes`). */
 export type RouteInfo = { method: string; path: string; handler: unknown };
@@ -53,25 +53,28 @@ function build(routes: RouteInfo[]) {
       schema: { type: "string" },
     }));
     const validators = validatorsOf(routes, operation.method, operation.path);
-    const success = operation.response
-      ? {
-          description: "Success",
-          content: {
-            "application/json": {
-              schema: operation.list
-                ? { type: "array", items: { $ref: `#/components/schemas/${operation.response}` } }
-                : { $ref: `#/components/schemas/${operation.response}` },
+    const success = operation.responseSchema
+      ? { description: "Success", content: { "application/json": { schema: operation.responseSchema } } }
+      : operation.response
+        ? {
+            description: "Success",
+            content: {
+              "application/json": {
+                schema: operation.list
+                  ? { type: "array", items: { $ref: `#/components/schemas/${operation.response}` } }
+                  : { $ref: `#/components/schemas/${operation.response}` },
+              },
             },
-          },
-        }
-      : { description: operation.status === 204 ? "No Content" : "Success" };
+          }
+        : { description: operation.status === 204 ? "No Content" : "Success" };
     (paths[operation.path] ??= {})[operation.method.toLowerCase()] = {
       operationId: operation.operationId,
       summary: operation.summary,
       tags: [operation.tag],
       ...(operation.extension ? { "x-provisio-extension": true } : {}),
-      security: [{ apiToken: [] }, { oauth2: [operation.scope] }],
+      security: operation.scope ? [{ apiToken: [] }, { oauth2: [operation.scope] }] : [],
       parameters: [...params, ...queryParameters(validators.query)],
+      ...(operation.requestBody ? { requestBody: operation.requestBody } : {}),
       ...(validators.body
         ? {
             requestBody: { required: operation.method !== "PUT", content: { "application/json": { schema: jsonSchema(validators.body) } } },
@@ -79,7 +82,9 @@ function build(routes: RouteInfo[]) {
         : {}),
       responses: {
         [operation.status]: success,
-        "4XX": { description: "Okta error envelope", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        "4XX": operation.scope
+          ? { description: "Okta error envelope", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }
+          : { description: "OAuth 2.0 error (RFC 6749 §5.2)", content: { "application/json": { schema: OAUTH_ERROR_SCHEMA } } },
       },
     };
   }
@@ -101,7 +106,7 @@ function build(routes: RouteInfo[]) {
           flows: {
             clientCredentials: {
               tokenUrl: "/oauth2/v1/token",
-              scopes: Object.fromEntries([...new Set(OPERATIONS.map((o) => o.scope))].map((s) => [s, s])),
+              scopes: Object.fromEntries([...new Set(OPERATIONS.flatMap((o) => (o.scope ? [o.scope] : [])))].map((s) => [s, s])),
             },
           },
         },

@@ -12,12 +12,17 @@ export interface Operation {
   operationId: string;
   summary: string;
   tag: string;
-  scope: OktaScope;
+  /** The okta.* scope an OAuth access token needs; null for the public OAuth endpoints (no Authorization). */
+  scope: OktaScope | null;
   /** Success status and the component it returns (array when a list). */
   status: 200 | 201 | 202 | 204;
   response?: string;
   list?: boolean;
   extension?: boolean;
+  /** A request body that is not JSON (the token endpoint's form). */
+  requestBody?: Record<string, unknown>;
+  /** A success schema given inline, for responses with no Okta component. */
+  responseSchema?: Record<string, unknown>;
 }
 
 const op = (
@@ -26,7 +31,7 @@ const op = (
   operationId: string,
   summary: string,
   tag: string,
-  scope: OktaScope,
+  scope: OktaScope | null,
   extra: Partial<Operation> = {},
 ): Operation => ({ method, path, operationId, summary, tag, scope, status: 200, ...extra });
 
@@ -34,6 +39,14 @@ const EXT = "provisio extensions";
 const users = "User";
 const groups = "Group";
 const apps = "Application";
+const grants = "ApplicationGrants";
+const oauth = "OAuth 2.0";
+
+const oauthError = {
+  type: "object",
+  required: ["error"],
+  properties: { error: { type: "string" }, error_description: { type: "string" } },
+};
 
 export const OPERATIONS: Operation[] = [
   op("POST", "/api/v1/users", "createUser", "Create a user", users, "okta.users.manage", {
@@ -512,6 +525,82 @@ export const OPERATIONS: Operation[] = [
     "InlineHook",
     "okta.inlineHooks.manage",
   ),
+  op(
+    "POST",
+    "/api/v1/apps/{appId}/grants",
+    "grantConsentToScope",
+    "Grant an okta.* scope to an OAuth 2.0 client app (an existing grant answers 200)",
+    grants,
+    "okta.appGrants.manage",
+    {
+      status: 201,
+      response: "OAuth2ScopeConsentGrant",
+    },
+  ),
+  op("GET", "/api/v1/apps/{appId}/grants", "listScopeConsentGrants", "List an app's scope grants", grants, "okta.appGrants.read", {
+    response: "OAuth2ScopeConsentGrant",
+    list: true,
+  }),
+  op("GET", "/api/v1/apps/{appId}/grants/{grantId}", "getScopeConsentGrant", "Retrieve a scope grant", grants, "okta.appGrants.read", {
+    response: "OAuth2ScopeConsentGrant",
+  }),
+  op(
+    "DELETE",
+    "/api/v1/apps/{appId}/grants/{grantId}",
+    "revokeScopeConsentGrant",
+    "Revoke a scope grant (tokens lose the scope at once)",
+    grants,
+    "okta.appGrants.manage",
+    {
+      status: 204,
+    },
+  ),
+
+  op(
+    "POST",
+    "/oauth2/v1/token",
+    "token",
+    "Get an access token: client_credentials, authenticated with a private_key_jwt client assertion (RS256 or ES256); DPoP-bound for clients that require DPoP. Errors are OAuth's {error, error_description}.",
+    oauth,
+    null,
+    {
+      requestBody: {
+        required: true,
+        content: {
+          "application/x-www-form-urlencoded": {
+            schema: {
+              type: "object",
+              required: ["grant_type", "scope", "client_assertion_type", "client_assertion"],
+              properties: {
+                grant_type: { type: "string", enum: ["client_credentials"] },
+                scope: { type: "string", description: "Space-separated okta.* scopes, each granted to the client" },
+                client_assertion_type: { type: "string", enum: ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"] },
+                client_assertion: {
+                  type: "string",
+                  description: "JWT: iss = sub = client_id, aud = this endpoint's URL, exp at most 5 minutes ahead, jti once",
+                },
+                client_id: { type: "string" },
+              },
+            },
+          },
+        },
+      },
+      responseSchema: {
+        type: "object",
+        required: ["access_token", "token_type", "expires_in", "scope"],
+        properties: {
+          access_token: { type: "string" },
+          token_type: { type: "string", enum: ["Bearer", "DPoP"] },
+          expires_in: { type: "integer" },
+          scope: { type: "string" },
+        },
+      },
+    },
+  ),
+  op("GET", "/oauth2/v1/keys", "oauthKeys", "The public keys access tokens are signed with (JWKS)", oauth, null, {
+    responseSchema: { type: "object", required: ["keys"], properties: { keys: { type: "array", items: { type: "object" } } } },
+  }),
+
   op("GET", "/api/v1/api-tokens", "listApiTokens", "List API token metadata", "ApiToken", "okta.apiTokens.read", {
     response: "ApiToken",
     list: true,
@@ -558,3 +647,5 @@ export const OPERATIONS: Operation[] = [
     },
   ),
 ];
+
+export const OAUTH_ERROR_SCHEMA = oauthError;

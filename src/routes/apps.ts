@@ -56,11 +56,11 @@ export const appsRoutes = new Hono<AppEnv>()
   })
   .post("/:appId/lifecycle/activate", requireScope("okta.apps.manage"), async (c) => {
     const db = c.get("db");
-    await setAppStatus(db, await requireApp(db, c.req.param("appId")), "ACTIVE");
+    await setAppStatus(c.env, db, await requireApp(db, c.req.param("appId")), "ACTIVE");
     return c.json({});
   })
   .post("/:appId/lifecycle/deactivate", requireScope("okta.apps.manage"), async (c) => {
     const db = c.get("db");
-    await setAppStatus(db, await requireApp(db, c.req.param("appId")), "INACTIVE");
+    await setAppStatus(c.env, db, await requireApp(db, c.req.param("appId")), "INACTIVE");
     return c.json({});
   });

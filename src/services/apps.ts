@@ -8,11 +8,13 @@ import { DEFAULT_USERNAME_TEMPLATE, validateUsernameTemplate } from "../domain/u
 import { appCoordinator } from "../coordinator/client";
 import type { ApplicationInput } from "../wire/app";
 import { newMappingStatement } from "./app-profiles";
+import { oauthClientParts } from "../oauth/client-registration";
+import { forgetClient } from "../access/gate-client";
 
 type Json = Record<string, unknown>;
 
 // Okta's own app keys for the modes that have one fixed app; other modes are custom apps.
-const FIXED_NAMES: Partial<Record<string, string>> = { BOOKMARK: "bookmark" };
+const FIXED_NAMES: Partial<Record<string, string>> = { BOOKMARK: "bookmark", OPENID_CONNECT: "oidc_client" };
 
 /** What each sign-on mode needs in `settings` before Okta accepts it (custom apps). */
 const REQUIRED_SETTINGS: Partial<Record<string, string[]>> = {
@@ -50,6 +52,21 @@ async function storedCredentials(env: Env, input: ApplicationInput, previous?: J
   return credentials;
 }
 
+/** An OAuth 2.0 client app (OPENID_CONNECT) keeps Okta's `settings.oauthClient` and `credentials.oauthClient`, validated. */
+async function withOAuthClient(
+  appId: string,
+  input: ApplicationInput,
+  settings: Json,
+  credentials: Json,
+): Promise<{ settings: Json; credentials: Json }> {
+  if (input.signOnMode !== "OPENID_CONNECT") return { settings, credentials };
+  const parts = await oauthClientParts(appId, settings, input.credentials);
+  return {
+    settings: { ...settings, oauthClient: parts.settingsClient },
+    credentials: { ...credentials, oauthClient: parts.credentialsClient },
+  };
+}
+
 async function customName(db: DB, label: string): Promise<string> {
   const stem = `provisio_${
     label
@@ -64,16 +81,18 @@ export async function createApp(env: Env, db: DB, input: ApplicationInput, activ
   const name = input.name ?? FIXED_NAMES[input.signOnMode];
   checkSettings(input, name === undefined);
   const now = new Date();
+  const id = newId("0oa");
+  const { settings, credentials } = await withOAuthClient(id, input, input.settings ?? {}, await storedCredentials(env, input));
   const row: AppRow = {
-    id: newId("0oa"),
+    id,
     name: name ?? (await customName(db, input.label)),
     label: input.label,
     labelLower: input.label.toLowerCase(),
     status: activate ? "ACTIVE" : "INACTIVE",
     signOnMode: input.signOnMode,
     features: [],
-    settings: input.settings ?? {},
-    credentials: await storedCredentials(env, input),
+    settings,
+    credentials,
     accessibility: input.accessibility ?? { selfService: false },
     visibility: input.visibility ?? { autoSubmitToolbar: false, hide: { iOS: false, web: false } },
     profile: input.profile ?? null,
@@ -88,23 +107,37 @@ export async function createApp(env: Env, db: DB, input: ApplicationInput, activ
 /** PUT /apps/{id}: replaces the app; id, name, status, created and lastUpdated are not taken from the body. */
 export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput): Promise<AppRow> {
   checkSettings(input, app.name !== FIXED_NAMES[input.signOnMode]);
+  const { settings, credentials } = await withOAuthClient(
+    app.id,
+    input,
+    input.settings ?? {},
+    await storedCredentials(env, input, app.credentials),
+  );
   const changes: Partial<AppRow> = {
     label: input.label,
     labelLower: input.label.toLowerCase(),
     signOnMode: input.signOnMode,
-    settings: input.settings ?? {},
-    credentials: await storedCredentials(env, input, app.credentials),
+    settings,
+    credentials,
     accessibility: input.accessibility ?? app.accessibility,
     visibility: input.visibility ?? app.visibility,
     profile: input.profile ?? null,
     lastUpdated: new Date(),
   };
-  return (await appQueries.updateApp(db, app.id, changes)) ?? app;
+  const updated = (await appQueries.updateApp(db, app.id, changes)) ?? app;
+  await forgetClientOf(env, app);
+  return updated;
 }
 
-export async function setAppStatus(db: DB, app: AppRow, status: AppRow["status"]): Promise<void> {
+export async function setAppStatus(env: Env, db: DB, app: AppRow, status: AppRow["status"]): Promise<void> {
   if (app.status === status) return;
   await appQueries.updateApp(db, app.id, { status, lastUpdated: new Date() });
+  await forgetClientOf(env, app);
+}
+
+/** An OAuth client's gate re-reads the app at once after a change (its tokens stop working when it is deactivated or deleted). */
+async function forgetClientOf(env: Env, app: AppRow): Promise<void> {
+  if (app.signOnMode === "OPENID_CONNECT") await forgetClient(env, app.id);
 }
 
 /** Okta deletes only inactive apps; the app's assignments go with it, through its coordinator. */
@@ -113,4 +146,5 @@ export async function deleteApp(env: Env, app: AppRow): Promise<void> {
     throw new DomainError("E0000056", "", ["Application must be deactivated before it can be deleted."]);
   }
   await appCoordinator(env, app.id).deleteApp();
+  await forgetClientOf(env, app);
 }

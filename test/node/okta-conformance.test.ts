@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
@@ -51,7 +52,7 @@ afterAll(async () => {
 });
 
 describe("responses conform to Okta's published schemas", () => {
-  it("User, Group, Application, AppUser, ApplicationGroupAssignment, features, connection, push mapping, LogEvent, ApiToken and Error", async () => {
+  it("User, Group, Application, OpenIdConnectApplication, OAuth2ScopeConsentGrant, AppUser, ApplicationGroupAssignment, features, connection, push mapping, LogEvent, ApiToken and Error", async () => {
     const stamp = Date.now();
     const user = await call("POST", "/api/v1/users?activate=true", {
       profile: { firstName: "Con", lastName: "Form", email: `conform.${stamp}@example.com`, login: `conform.${stamp}@example.com` },
@@ -81,6 +82,39 @@ describe("responses conform to Okta's published schemas", () => {
     });
     expectConforms("Application", saml.body);
     const app = bookmark.body;
+
+    // An OAuth 2.0 service app (RSA and EC public keys) and its scope grants.
+    const jwk = (type: "rsa" | "ec", kid: string) =>
+      ({
+        ...(type === "rsa"
+          ? generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey
+          : generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey
+        ).export({ format: "jwk" }),
+        kid,
+      }) as Record<string, unknown>;
+    const service = await call("POST", "/api/v1/apps", {
+      name: "oidc_client",
+      label: `Service ${stamp}`,
+      signOnMode: "OPENID_CONNECT",
+      credentials: { oauthClient: { token_endpoint_auth_method: "private_key_jwt" } },
+      settings: {
+        oauthClient: {
+          grant_types: ["client_credentials"],
+          application_type: "service",
+          jwks: { keys: [jwk("rsa", "r1"), jwk("ec", "e1")] },
+        },
+      },
+    });
+    expect(service.status).toBe(200);
+    expectConforms("Application", service.body);
+    expectConforms("OpenIdConnectApplication", service.body);
+    expectConforms("OpenIdConnectApplication", (await call("GET", `/api/v1/apps/${service.body.id}`)).body);
+    const grant = await call("POST", `/api/v1/apps/${service.body.id}/grants`, { issuer: worker.url, scopeId: "okta.users.read" });
+    expect(grant.status).toBe(201);
+    expectConforms("OAuth2ScopeConsentGrant", grant.body);
+    expectConforms("OAuth2ScopeConsentGrant", (await call("GET", `/api/v1/apps/${service.body.id}/grants/${grant.body.id}`)).body);
+    for (const listed of (await call("GET", `/api/v1/apps/${service.body.id}/grants`)).body)
+      expectConforms("OAuth2ScopeConsentGrant", listed);
 
     const assigned = await call("POST", `/api/v1/apps/${app.id}/users`, { id: user.body.id, scope: "USER", profile: { role: "dev" } });
     expectConforms("AppUser", assigned.body);
@@ -141,6 +175,13 @@ describe("responses conform to Okta's published schemas", () => {
       await call("PATCH", "/api/v1/users"),
       await call("DELETE", `/api/v1/apps/${app.id}/users/${user.body.id}x`),
       await call("DELETE", "/api/v1/api-tokens/00Tnothere"),
+      await call("POST", `/api/v1/apps/${service.body.id}/grants`, { issuer: worker.url, scopeId: "okta.roles.manage" }),
+      await call("POST", "/api/v1/apps", {
+        label: "No keys",
+        signOnMode: "OPENID_CONNECT",
+        credentials: { oauthClient: { token_endpoint_auth_method: "private_key_jwt" } },
+        settings: { oauthClient: { grant_types: ["client_credentials"] } },
+      }),
     ]) {
       expect(error.status).toBeGreaterThanOrEqual(400);
       expectConforms("Error", error.body);
