@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, getTableColumns, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
-import { contains } from "./expression-sql";
+import type { AttributeRules, Operator } from "../../domain/search-expression";
+import { contains, type ColumnResolver } from "./expression-sql";
 import { pastCompositeKey } from "./keyset";
 import { logEvents, type LogEventRow } from "../schema";
 
@@ -14,6 +15,8 @@ export interface LogQuery {
   since: Date;
   until?: Date;
   eventType?: string;
+  /** A compiled `filter` (logFilterRules / logColumns). */
+  where?: SQL;
   q?: string;
   after?: { published: number; uuid: string };
   limit: number;
@@ -26,6 +29,7 @@ export async function listLogEvents(db: DB, query: LogQuery): Promise<LogEventRo
   const conditions: (SQL | undefined)[] = [gte(logEvents.published, query.since)];
   if (query.until) conditions.push(lt(logEvents.published, query.until));
   if (query.eventType) conditions.push(eq(logEvents.eventType, query.eventType));
+  if (query.where) conditions.push(query.where);
   if (query.q) conditions.push(or(contains(logEvents.displayMessage, query.q), contains(logEvents.target, query.q)));
   const after = query.after && { first: new Date(query.after.published), second: query.after.uuid };
   conditions.push(pastCompositeKey(logEvents.published, logEvents.uuid, after, query.sortOrder));
@@ -37,3 +41,63 @@ export async function listLogEvents(db: DB, query: LogQuery): Promise<LogEventRo
     .orderBy(direction(logEvents.published), direction(logEvents.uuid))
     .limit(query.limit + 1);
 }
+
+// `filter` on GET /api/v1/logs: Okta's SCIM-like expressions over the LogEvent's fields
+// (`eventType eq "..." and target.id eq "..."`), case-sensitive as Okta's are.
+const EQ: readonly Operator[] = ["eq"];
+const TEXT: readonly Operator[] = ["eq", "sw", "co"];
+const LOG_FILTER_ATTRIBUTES: Record<string, readonly Operator[]> = {
+  uuid: EQ,
+  eventType: ["eq", "sw"],
+  severity: EQ,
+  displayMessage: TEXT,
+  "actor.id": EQ,
+  "actor.type": EQ,
+  "actor.alternateId": TEXT,
+  "actor.displayName": TEXT,
+  "target.id": EQ,
+  "target.type": EQ,
+  "target.alternateId": EQ,
+  "target.displayName": EQ,
+  "outcome.result": EQ,
+  "outcome.reason": TEXT,
+  "client.ipAddress": EQ,
+  "transaction.id": EQ,
+  "transaction.type": EQ,
+  "debugContext.debugData.requestId": EQ,
+};
+
+export const logFilterRules: AttributeRules = (attr) =>
+  Object.hasOwn(LOG_FILTER_ATTRIBUTES, attr) ? LOG_FILTER_ATTRIBUTES[attr] : undefined;
+
+/** Where each filterable field lives: a column, a JSON path in one, or any element of `target`. */
+export const logColumns: ColumnResolver = (attr) => {
+  const [head, ...rest] = attr.split(".");
+  const path = `$.${rest.join(".")}`;
+  switch (head) {
+    case "uuid":
+      return { expr: logEvents.uuid, kind: "text" };
+    case "eventType":
+      return { expr: logEvents.eventType, kind: "text" };
+    case "severity":
+      return { expr: logEvents.severity, kind: "text" };
+    case "displayMessage":
+      return { expr: logEvents.displayMessage, kind: "text" };
+    case "actor":
+      return { expr: sql`json_extract(${logEvents.actor}, ${path})`, kind: "text" };
+    case "outcome":
+      return { expr: sql`json_extract(${logEvents.outcome}, ${path})`, kind: "text" };
+    case "target":
+      // True when any of the event's targets has the value.
+      return {
+        kind: "custom",
+        build: (value) =>
+          sql`EXISTS (SELECT 1 FROM json_each(${logEvents.target}) WHERE json_extract(json_each.value, ${path}) = ${String(value)})`,
+      };
+    case "debugContext":
+      return { expr: sql`json_extract(${logEvents.debugContext}, ${path})`, kind: "text" };
+    default:
+      // client and transaction are kept next to debugData in debug_context (docs/storage.md).
+      return { expr: sql`json_extract(${logEvents.debugContext}, ${`$.${attr}`})`, kind: "text" };
+  }
+};
