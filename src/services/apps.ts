@@ -8,6 +8,8 @@ import { DEFAULT_USERNAME_TEMPLATE, validateUsernameTemplate } from "../domain/u
 import { appCoordinator } from "../coordinator/client";
 import type { ApplicationInput } from "../wire/app";
 import { newMappingStatement } from "./app-profiles";
+import { logStatements, writeLog, type AuditContext } from "../audit/system-log";
+import { appEvent } from "../audit/events";
 
 type Json = Record<string, unknown>;
 
@@ -60,7 +62,7 @@ async function customName(db: DB, label: string): Promise<string> {
   return `${stem}_${(await appQueries.countNamesLike(db, stem)) + 1}`;
 }
 
-export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean): Promise<AppRow> {
+export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean, audit?: AuditContext): Promise<AppRow> {
   const name = input.name ?? FIXED_NAMES[input.signOnMode];
   checkSettings(input, name === undefined);
   const now = new Date();
@@ -80,13 +82,17 @@ export async function createApp(env: Env, db: DB, input: ApplicationInput, activ
     created: now,
     lastUpdated: now,
   };
-  // The app and its Okta user -> app user mapping appear together.
-  await db.batch([appQueries.insertApp(db, row), newMappingStatement(db, row.id, now)]);
+  // The app and its Okta user -> app user mapping appear together, with the event that records them.
+  await db.batch([
+    appQueries.insertApp(db, row),
+    newMappingStatement(db, row.id, now),
+    ...logStatements(db, [appEvent("create", row, audit)], now),
+  ]);
   return row;
 }
 
 /** PUT /apps/{id}: replaces the app; id, name, status, created and lastUpdated are not taken from the body. */
-export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput): Promise<AppRow> {
+export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput, audit?: AuditContext): Promise<AppRow> {
   checkSettings(input, app.name !== FIXED_NAMES[input.signOnMode]);
   const changes: Partial<AppRow> = {
     label: input.label,
@@ -99,18 +105,21 @@ export async function replaceApp(env: Env, db: DB, app: AppRow, input: Applicati
     profile: input.profile ?? null,
     lastUpdated: new Date(),
   };
-  return (await appQueries.updateApp(db, app.id, changes)) ?? app;
+  const updated = (await appQueries.updateApp(db, app.id, changes)) ?? app;
+  await writeLog(db, [appEvent("update", updated, audit)]);
+  return updated;
 }
 
-export async function setAppStatus(db: DB, app: AppRow, status: AppRow["status"]): Promise<void> {
+export async function setAppStatus(db: DB, app: AppRow, status: AppRow["status"], audit?: AuditContext): Promise<void> {
   if (app.status === status) return;
   await appQueries.updateApp(db, app.id, { status, lastUpdated: new Date() });
+  await writeLog(db, [appEvent(status === "ACTIVE" ? "activate" : "deactivate", app, audit)]);
 }
 
 /** Okta deletes only inactive apps; the app's assignments go with it, through its coordinator. */
-export async function deleteApp(env: Env, app: AppRow): Promise<void> {
+export async function deleteApp(env: Env, app: AppRow, audit?: AuditContext): Promise<void> {
   if (app.status !== "INACTIVE") {
     throw new DomainError("E0000056", "", ["Application must be deactivated before it can be deleted."]);
   }
-  await appCoordinator(env, app.id).deleteApp();
+  await appCoordinator(env, app.id, audit).deleteApp();
 }
