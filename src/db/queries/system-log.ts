@@ -1,14 +1,51 @@
-import { and, asc, desc, eq, getTableColumns, gte, lt, or, sql, type SQL } from "drizzle-orm";
-import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
+import { and, asc, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import type { DB } from "../client";
 import type { AttributeRules, Operator } from "../../domain/search-expression";
 import { contains, type ColumnResolver } from "./expression-sql";
 import { pastCompositeKey } from "./keyset";
 import { logEvents, type LogEventRow } from "../schema";
 
-/** Multi-row inserts, each under D1's bound-parameter limit. */
+/** How much event JSON one statement carries (D1 allows 2 MB per bound string). */
+const MAX_PAYLOAD_CHARS = 500_000;
+
+/**
+ * Inserts events with one bound parameter per statement: a JSON array of rows that the
+ * statement unpacks with json_each. A 250-user fan-out chunk's events are then one statement
+ * in its batch, not the 23 multi-row inserts D1's 100-parameter limit would take (nine
+ * columns a row), which costs the write a third less (docs/storage.md).
+ */
 export function insertLogEvents(db: DB, rows: LogEventRow[]) {
-  const perStatement = Math.floor(MAX_BOUND_PARAMS / Object.keys(getTableColumns(logEvents)).length);
-  return chunk(rows, perStatement).map((part) => db.insert(logEvents).values(part));
+  const parts: string[][] = [];
+  let size = 0;
+  for (const row of rows) {
+    const encoded = JSON.stringify([
+      row.uuid,
+      row.published.getTime(),
+      row.eventType,
+      row.severity,
+      row.displayMessage,
+      JSON.stringify(row.outcome),
+      JSON.stringify(row.actor),
+      JSON.stringify(row.target),
+      JSON.stringify(row.debugContext),
+    ]);
+    if (parts.length === 0 || size + encoded.length > MAX_PAYLOAD_CHARS) {
+      parts.push([]);
+      size = 0;
+    }
+    parts[parts.length - 1].push(encoded);
+    size += encoded.length + 1;
+  }
+  // Constant paths, so the JSON array is the statement's only bound parameter.
+  const field = (i: number) => sql.raw(`json_extract(value, '$[${i}]')`);
+  return parts.map((part) =>
+    db.insert(logEvents).select(
+      sql`SELECT ${sql.join(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => field(i)),
+        sql`, `,
+      )} FROM json_each(${`[${part.join(",")}]`})`,
+    ),
+  );
 }
 
 export interface LogQuery {
