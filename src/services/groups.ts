@@ -8,7 +8,7 @@ import { DomainError, isUniqueViolation } from "../domain/errors";
 import { newId } from "../domain/ids";
 import type { GroupProfileInput } from "../wire/group";
 import { writeLog, type AuditContext } from "../audit/system-log";
-import { groupEvent, membershipEvent } from "../audit/events";
+import { groupAssignmentEvent, groupEvent, membershipEvent } from "../audit/events";
 
 function nameTaken(): DomainError {
   return DomainError.validation("name", "name: An object with this field already exists in the current organization");
@@ -67,7 +67,11 @@ export async function replaceGroupProfile(db: DB, group: GroupRow, profile: Grou
 export async function deleteGroup(env: Env, db: DB, group: GroupRow, audit?: AuditContext): Promise<void> {
   const [appIds, pushed] = await Promise.all([appIdsOfGroup(db, group.id), pushMappingsOfGroup(db, group.id)]);
   await groupQueries.deleteGroup(db, group.id);
-  await writeLog(db, [groupEvent("delete", group, audit)]);
+  // Its app assignments went with it (ON DELETE CASCADE): each is recorded as removed.
+  await writeLog(db, [
+    groupEvent("delete", group, audit),
+    ...appIds.map((appId) => groupAssignmentEvent("remove", appId, group, undefined, undefined, audit)),
+  ]);
   await Promise.all([
     ...appIds.map((appId) => appCoordinator(env, appId, audit).groupDeleted()),
     // Its push mappings went with it: each app forgets what it pushed (the downstream group stays).

@@ -222,6 +222,26 @@ describe("System Log: assignments", () => {
     }
   });
 
+  it("logs a deleted group, its app assignments and the assignments they granted", async () => {
+    const app = await createApp();
+    const group = await createGroup();
+    const member = await createUser();
+    await api("PUT", `/api/v1/groups/${group.id}/users/${member.id}`);
+    await api("PUT", `/api/v1/apps/${app.id}/groups/${group.id}`, { priority: 0 });
+    const deleted = await api("DELETE", `/api/v1/groups/${group.id}`, undefined, CLIENT);
+    expect(deleted.status).toBe(204);
+    await settle(app.id);
+    const events = await ofRequest(ridOf(deleted));
+    expect(types(events)).toEqual(["application.user_membership.remove", "group.application_assignment.remove", "group.lifecycle.delete"]);
+    const removed = events.find((e) => e.eventType === "application.user_membership.remove")!;
+    expectFromJob(removed, ridOf(deleted));
+    expect(removed.debugContext.debugData).toMatchObject({ reason: "group deleted" });
+    expect(events.find((e) => e.eventType === "group.application_assignment.remove")!.target).toMatchObject([
+      { id: app.id, type: "AppInstance" },
+      { id: group.id, type: "UserGroup" },
+    ]);
+  });
+
   it("logs membership changes and user lifecycle, with the assignments they cascade to", async () => {
     const { tokenId, headers, actor } = await adminToken();
     const app = await createApp();
