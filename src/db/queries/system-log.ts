@@ -5,14 +5,17 @@ import { contains, type ColumnResolver } from "./expression-sql";
 import { pastCompositeKey } from "./keyset";
 import { logEvents, type LogEventRow } from "../schema";
 
-/** How much event JSON one statement carries (D1 allows 2 MB per bound string). */
-const MAX_PAYLOAD_CHARS = 500_000;
+/**
+ * How much event JSON one statement carries: D1 allows 1,000,000 bytes per bound string, and
+ * a character is at most 3 bytes of UTF-8 (JSON.stringify escapes nothing above ASCII).
+ */
+const MAX_PAYLOAD_CHARS = 300_000;
 
 /**
  * Inserts events with one bound parameter per statement: a JSON array of rows that the
  * statement unpacks with json_each. A 250-user fan-out chunk's events are then one statement
- * in its batch, not the 23 multi-row inserts D1's 100-parameter limit would take (nine
- * columns a row), which costs the write a third less (docs/storage.md).
+ * in its batch instead of the 23 multi-row inserts D1's 100-parameter limit would take (nine
+ * columns a row); locally both cost the same (test/bench/log-overhead.test.ts).
  */
 export function insertLogEvents(db: DB, rows: LogEventRow[]) {
   const parts: string[][] = [];
