@@ -12,7 +12,7 @@ import {
 } from "../assignments/app-user-rules";
 import { applyPatch, type GroupAssignmentChange, type JsonPatchOperation } from "../assignments/group-assignment-patch";
 import { placeGroup, priorityMoves, removeGroup } from "../assignments/group-priority";
-import { sameJson } from "../assignments/effective-profile";
+import { sameJson, topGroup } from "../assignments/effective-profile";
 import { batchAll, createDb, type DB } from "../db/client";
 import type { AppGroupRow, AppUserRow } from "../db/schema";
 import { getApp, deleteAppRow } from "../db/queries/apps";
@@ -39,9 +39,11 @@ import { EMPTY_COUNTERS, ImportRunner, ROADBLOCK_KEY, type Roadblock } from "./i
 import type { ImportSessionRow } from "../db/schema";
 import { confirmItems, getOrgSetting, getSession, insertSession, liftRoadblock, openSession, updateSession } from "../db/queries/imports";
 import { randomChars } from "../domain/ids";
-import { writeLog } from "../audit/system-log";
+import { background, logStatements, originOf, writeLog, type AuditContext } from "../audit/system-log";
+import { appEvent, appUserEvents, groupAssignmentEvent, type AssignmentCause, type AppUserChange } from "../audit/events";
 import { ProvisioningStore, type DeactivationHold, type TaskRow, type TaskStatus } from "./provisioning-store";
 import { SerialQueue } from "./serial-queue";
+import { TaskOrigins } from "./task-origins";
 
 export type UnassignOutcome = { removed: true } | { removed: false; retainedBy: "GROUP"; appUser: AppUserRow };
 
@@ -64,6 +66,7 @@ export class AppCoordinator extends DurableObject<Env> {
   #db: DB;
   #jobs: JobStore;
   #store: ProvisioningStore;
+  #origins: TaskOrigins;
   #runner: ProvisioningRunner;
   #imports: ImportRunner;
   #settings: Promise<ProvisioningSettings> | undefined;
@@ -73,6 +76,7 @@ export class AppCoordinator extends DurableObject<Env> {
     this.#db = createDb(env.DB);
     this.#jobs = new JobStore(ctx.storage);
     this.#store = new ProvisioningStore(ctx.storage.sql);
+    this.#origins = new TaskOrigins(ctx.storage.sql);
     this.#runner = new ProvisioningRunner({
       db: this.#db,
       env,
@@ -80,6 +84,7 @@ export class AppCoordinator extends DurableObject<Env> {
       queue: this.#queue,
       appId: () => ctx.storage.get<string>("appId"),
       settings: () => this.#provisioning(),
+      origin: (subject) => this.#origins.of(subject),
     });
     this.#imports = new ImportRunner({
       db: this.#db,
@@ -88,62 +93,71 @@ export class AppCoordinator extends DurableObject<Env> {
       queue: this.#queue,
       store: this.#store,
       settings: () => this.#provisioning(),
-      reconcileHere: async (userId) => void (await this.#reconcileHere(userId)),
-      notifyOtherApps: (userIds) => this.#notifyOtherApps(userIds),
+      reconcileHere: async (userId, audit) => void (await this.#reconcileHere(userId, audit, { reason: "import" })),
+      notifyOtherApps: (userIds, audit) => this.#notifyOtherApps(userIds, audit),
+      auditFor: async (sessionId) => background(await this.ctx.storage.get(`import-origin:${sessionId}`), sessionId),
     });
   }
 
   // ---- direct assignments -------------------------------------------------------------------
 
-  assignUser(appId: string, input: AssignInput): Promise<Result<AppUserRow>> {
+  // Each change takes the audit context of the request behind it (src/http/audit.ts), so its
+  // System Log events carry that request's actor, client and X-Okta-Request-Id.
+
+  assignUser(appId: string, input: AssignInput, audit?: AuditContext): Promise<Result<AppUserRow>> {
     return this.#serialized(appId, async () => {
       const ctx = await this.#context(appId, input.id);
       const plan = planAssign(ctx, input);
-      return plan.changed ? this.#save(plan.draft, ctx.existing) : ctx.existing!;
+      return plan.changed ? this.#save(plan.draft, ctx.existing, { ...ctx, cause: { reason: "direct assignment" }, audit }) : ctx.existing!;
     });
   }
 
-  updateUser(appId: string, userId: string, input: UpdateInput): Promise<Result<AppUserRow>> {
+  updateUser(appId: string, userId: string, input: UpdateInput, audit?: AuditContext): Promise<Result<AppUserRow>> {
     return this.#serialized(appId, async () => {
       const ctx = await this.#context(appId, userId);
       const plan = planUpdate(ctx, input);
-      return plan.changed ? this.#save(plan.draft, ctx.existing) : ctx.existing!;
+      return plan.changed ? this.#save(plan.draft, ctx.existing, { ...ctx, cause: { reason: "app user updated" }, audit }) : ctx.existing!;
     });
   }
 
-  unassignUser(appId: string, userId: string): Promise<Result<UnassignOutcome>> {
+  unassignUser(appId: string, userId: string, audit?: AuditContext): Promise<Result<UnassignOutcome>> {
     return this.#serialized(appId, async () => {
       const ctx = await this.#context(appId, userId);
       const outcome = planUnassign(ctx);
+      const why = { ...ctx, cause: { reason: "direct unassignment" }, audit };
       if (outcome.kind === "delete") {
-        await this.#remove(userId);
+        await this.#remove(userId, ctx.existing, why);
         return { removed: true } as const;
       }
-      const appUser = await this.#save(outcome.plan.draft, ctx.existing);
+      const appUser = await this.#save(outcome.plan.draft, ctx.existing, why);
       return { removed: false, retainedBy: "GROUP", appUser } as const;
     });
   }
 
   /**
    * Something about one user changed (a membership, their profile or status): create, update
-   * or remove their assignment here to match. Writes nothing when nothing changed.
+   * or remove their assignment here to match. Writes nothing when nothing changed. `cause`
+   * says what changed, for the System Log.
    */
-  reconcileUser(appId: string, userId: string): Promise<Result<null>> {
-    return this.#serialized(appId, () => this.#reconcileHere(userId));
+  reconcileUser(appId: string, userId: string, audit?: AuditContext, cause?: AssignmentCause): Promise<Result<null>> {
+    return this.#serialized(appId, () => this.#reconcileHere(userId, audit, cause));
   }
 
   /** reconcileUser's body, for callers already inside the critical section. */
-  async #reconcileHere(userId: string): Promise<null> {
+  async #reconcileHere(userId: string, audit?: AuditContext, cause: AssignmentCause = { reason: "reconcile" }): Promise<null> {
     const appId = (await this.ctx.storage.get<string>("appId"))!;
     const { app, user, existing, grants, rules } = await loadOne(this.#db, appId, userId);
     if (!app || !user) {
-      if (existing) await this.#remove(userId);
+      const gone = { id: userId, login: existing?.userName ?? userId, firstName: null, lastName: null };
+      if (existing)
+        await this.#remove(userId, existing, { app: app ?? { id: appId, label: appId }, user: user ?? gone, grants, cause, audit });
       return null;
     }
     const { mode } = await this.#provisioning();
     const decision = reconcile({ app, user, existing, grants, rules, provisioning: mode, now: new Date() });
-    if (decision.kind === "upsert") await this.#save(decision.draft, existing);
-    if (decision.kind === "delete") await this.#remove(userId);
+    const why = { app, user, grants, cause, audit };
+    if (decision.kind === "upsert") await this.#save(decision.draft, existing, why);
+    if (decision.kind === "delete") await this.#remove(userId, existing, why);
     if (decision.kind === "none" && existing && mode.enabled && mode.pushProfile) {
       // The SCIM user also carries Okta profile values the app profile does not hold (name,
       // email): let the sync compare what it would push with what it last pushed.
@@ -154,20 +168,22 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /** Users whose Okta status or profile an import changed: their other apps follow. */
-  async #notifyOtherApps(userIds: string[]): Promise<void> {
+  async #notifyOtherApps(userIds: string[], audit?: AuditContext): Promise<void> {
     const self = await this.ctx.storage.get<string>("appId");
     for (const userId of new Set(userIds)) {
       const [assigned, granted] = await Promise.all([appIdsForUser(this.#db, userId), appIdsGrantedByGroups(this.#db, userId)]);
       const others = [...new Set([...assigned, ...granted])].filter((appId) => appId !== self);
-      await Promise.all(others.map((appId) => this.env.APP_COORDINATOR.getByName(appId).reconcileUser(appId, userId)));
+      const cause = { reason: "import changed the Okta user" };
+      await Promise.all(others.map((appId) => this.env.APP_COORDINATOR.getByName(appId).reconcileUser(appId, userId, audit, cause)));
     }
   }
 
   /** The user's Okta password changed: push it where Sync Password pushes changes (sealed in transit). */
-  passwordChanged(appId: string, userId: string, passwordBox: string): Promise<Result<null>> {
+  passwordChanged(appId: string, userId: string, passwordBox: string, audit?: AuditContext): Promise<Result<null>> {
     return this.#serialized(appId, async () => {
       const { mode } = await this.#provisioning();
       if (mode.pushPasswordChanges && mode.passwordSeed === "OKTA" && this.#store.getLink(userId)?.active) {
+        this.#origins.note(`user:${userId}`, originOf(audit));
         this.#store.enqueue(`user:${userId}`, { passwordBox });
         await this.#schedule();
       }
@@ -186,6 +202,7 @@ export class AppCoordinator extends DurableObject<Env> {
     appId: string,
     groupId: string,
     change: GroupAssignmentChange | { patch: JsonPatchOperation[] },
+    audit?: AuditContext,
   ): Promise<Result<AppGroupRow>> {
     return this.#serialized(appId, async () => {
       const db = this.#db;
@@ -222,32 +239,38 @@ export class AppCoordinator extends DurableObject<Env> {
         lastUpdated: now,
       };
       const others = moves.filter((m) => m.groupId !== groupId);
-      await db.batch([upsertAppGroup(db, row), ...setPriorities(db, appId, others)]);
+      const event = groupAssignmentEvent(existing ? "update" : "add", app!, group, existing, row, audit);
+      await db.batch([upsertAppGroup(db, row), ...setPriorities(db, appId, others), ...logStatements(db, [event], now)]);
       // Only this group's members can see a different outcome: the others kept their relative order.
-      await this.#startJob({
-        kind: "group-members",
-        groupId,
-        reason: existing ? "group assignment changed" : "group assigned",
-        total: await countMembers(db, groupId),
-      });
+      await this.#startJob(
+        {
+          kind: "group-members",
+          groupId,
+          reason: existing ? "group assignment changed" : "group assigned",
+          total: await countMembers(db, groupId),
+        },
+        audit,
+      );
       return row;
     });
   }
 
   /** DELETE /apps/{appId}/groups/{groupId}: members keep the app only through another grant. */
-  unassignGroup(appId: string, groupId: string): Promise<Result<null>> {
+  unassignGroup(appId: string, groupId: string, audit?: AuditContext): Promise<Result<null>> {
     return this.#serialized(appId, async () => {
       const db = this.#db;
-      const [app, ordered] = await Promise.all([getApp(db, appId), appGroupsByPriority(db, appId)]);
+      const [app, ordered, group] = await Promise.all([getApp(db, appId), appGroupsByPriority(db, appId), getGroup(db, groupId)]);
       requireApp(app, appId);
-      if (!ordered.some((g) => g.groupId === groupId)) throw DomainError.notFound(`${appId}/${groupId}`, "ApplicationGroupAssignment");
+      const assignment = ordered.find((g) => g.groupId === groupId);
+      if (!assignment) throw DomainError.notFound(`${appId}/${groupId}`, "ApplicationGroupAssignment");
       const order = removeGroup(
         ordered.map((g) => g.groupId),
         groupId,
       );
       const moves = priorityMoves(order, new Map(ordered.map((g) => [g.groupId, g.priority])));
-      await db.batch([deleteAppGroup(db, appId, groupId), ...setPriorities(db, appId, moves)]);
-      await this.#startJob({ kind: "group-members", groupId, reason: "group unassigned", total: await countMembers(db, groupId) });
+      const event = groupAssignmentEvent("remove", app!, group ?? groupId, assignment, undefined, audit);
+      await db.batch([deleteAppGroup(db, appId, groupId), ...setPriorities(db, appId, moves), ...logStatements(db, [event])]);
+      await this.#startJob({ kind: "group-members", groupId, reason: "group unassigned", total: await countMembers(db, groupId) }, audit);
       return null;
     });
   }
@@ -256,7 +279,7 @@ export class AppCoordinator extends DurableObject<Env> {
    * A group this app assigned was deleted (its memberships and assignment went with it): close
    * the priority gap and re-check every group-controlled assignment.
    */
-  groupDeleted(appId: string): Promise<Result<null>> {
+  groupDeleted(appId: string, audit?: AuditContext): Promise<Result<null>> {
     return this.#serialized(appId, async () => {
       const db = this.#db;
       const ordered = await appGroupsByPriority(db, appId);
@@ -265,7 +288,10 @@ export class AppCoordinator extends DurableObject<Env> {
         new Map(ordered.map((g) => [g.groupId, g.priority])),
       );
       await batchAll(db, setPriorities(db, appId, moves));
-      await this.#startJob({ kind: "app-users", scope: "GROUP", reason: "group deleted", total: await countAppUsers(db, appId, "GROUP") });
+      await this.#startJob(
+        { kind: "app-users", scope: "GROUP", reason: "group deleted", total: await countAppUsers(db, appId, "GROUP") },
+        audit,
+      );
       return null;
     });
   }
@@ -274,9 +300,9 @@ export class AppCoordinator extends DurableObject<Env> {
    * Re-evaluates every assignment of the app (its mapping or app-user schema changed);
    * `dropAttributes` are attributes removed from the schema, whose per-user values go too.
    */
-  reconcileAll(appId: string, reason: string, dropAttributes: string[] = []): Promise<Result<null>> {
+  reconcileAll(appId: string, reason: string, dropAttributes: string[] = [], audit?: AuditContext): Promise<Result<null>> {
     return this.#serialized(appId, async () => {
-      await this.#startJob({ kind: "app-users", reason, dropAttributes, total: await countAppUsers(this.#db, appId) });
+      await this.#startJob({ kind: "app-users", reason, dropAttributes, total: await countAppUsers(this.#db, appId) }, audit);
       return null;
     });
   }
@@ -287,12 +313,15 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /** Deletes the app and all its assignments in one batch (Okta deletes only inactive apps; the route checks). */
-  deleteApp(appId: string): Promise<Result<null>> {
+  deleteApp(appId: string, audit?: AuditContext): Promise<Result<null>> {
     return this.#serialized(appId, async () => {
       const db = this.#db;
-      await db.batch([deleteAllAppUsers(db, appId), deleteAppRow(db, appId)]);
+      const app = await getApp(db, appId);
+      const events = app ? [appEvent("delete", app, audit)] : [];
+      await db.batch([deleteAllAppUsers(db, appId), deleteAppRow(db, appId), ...logStatements(db, events)]);
       await this.#jobs.clear();
       this.#store.clear();
+      this.#origins.clear();
       await this.ctx.storage.deleteAlarm();
       return null;
     });
@@ -311,7 +340,7 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /** Provision Users: queues every assignment that has no downstream account yet. */
-  provisionUsers(appId: string): Promise<Result<ReturnType<typeof progressOf>>> {
+  provisionUsers(appId: string, audit?: AuditContext): Promise<Result<ReturnType<typeof progressOf>>> {
     return this.#serialized(appId, async () => {
       const { mode } = await this.#provisioning();
       if (!mode.enabled || !mode.create) {
@@ -320,7 +349,7 @@ export class AppCoordinator extends DurableObject<Env> {
           "Provision Users needs an enabled connection and Create Users (create.lifecycleCreate) enabled.",
         );
       }
-      await this.#startJob({ kind: "provision", reason: "provision users", total: await countAppUsers(this.#db, appId) });
+      await this.#startJob({ kind: "provision", reason: "provision users", total: await countAppUsers(this.#db, appId) }, audit);
       const [job] = (await this.#jobs.list()).filter((j) => j.kind === "provision");
       return progressOf(
         job ?? {
@@ -338,7 +367,7 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /** Provision on demand: runs the user's pending (or a fresh) sync now and returns its trace. */
-  async syncUserNow(appId: string, userId: string): Promise<Result<RunReport>> {
+  async syncUserNow(appId: string, userId: string, audit?: AuditContext): Promise<Result<RunReport>> {
     const claimed = await this.#serialized(appId, async () => {
       const settings = await this.#provisioning();
       if (!settings.connection) throw DomainError.validation("feature", "Provisioning is not enabled for the app instance.");
@@ -348,7 +377,7 @@ export class AppCoordinator extends DurableObject<Env> {
       return { task, settings };
     });
     if (!claimed.ok) return claimed;
-    const report = await this.#runner.run(claimed.value.task, claimed.value.settings);
+    const report = await this.#runner.run(claimed.value.task, claimed.value.settings, audit);
     await this.#queue.run(() => this.#schedule());
     return { ok: true, value: report };
   }
@@ -390,18 +419,20 @@ export class AppCoordinator extends DurableObject<Env> {
     });
   }
 
-  retryTask(appId: string, taskId: string): Promise<Result<TaskRow>> {
+  retryTask(appId: string, taskId: string, audit?: AuditContext): Promise<Result<TaskRow>> {
     return this.#serialized(appId, async () => {
       const task = this.#store.retry(taskId);
       if (!task) throw DomainError.notFound(taskId, "ProvisioningTask");
+      this.#origins.note(task.subject, originOf(audit));
       await this.#schedule();
       return task;
     });
   }
 
   /** A Group Push mapping was created, activated or its source group's members changed. */
-  pushMappingChanged(appId: string, mappingId: string): Promise<Result<null>> {
+  pushMappingChanged(appId: string, mappingId: string, audit?: AuditContext): Promise<Result<null>> {
     return this.#serialized(appId, async () => {
+      this.#origins.note(`group:${mappingId}`, originOf(audit));
       this.#store.enqueue(`group:${mappingId}`);
       await this.#schedule();
       return null;
@@ -409,9 +440,16 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /** A push mapping was deleted: forget what it pushed, and delete the downstream group if asked. */
-  pushMappingDeleted(appId: string, mappingId: string, targetGroupId: string | null, deleteTargetGroup: boolean): Promise<Result<null>> {
+  pushMappingDeleted(
+    appId: string,
+    mappingId: string,
+    targetGroupId: string | null,
+    deleteTargetGroup: boolean,
+    audit?: AuditContext,
+  ): Promise<Result<null>> {
     return this.#serialized(appId, async () => {
       this.#store.forgetMapping(mappingId);
+      if (deleteTargetGroup && targetGroupId) this.#origins.note(`group-delete:${targetGroupId}`, originOf(audit));
       if (deleteTargetGroup && targetGroupId) this.#store.enqueue(`group-delete:${targetGroupId}`);
       await this.#schedule();
       return null;
@@ -427,6 +465,7 @@ export class AppCoordinator extends DurableObject<Env> {
   startImport(
     appId: string,
     request: { type: "FULL" | "INCREMENTAL"; dryRun: boolean; trigger: "MANUAL" | "SCHEDULE" },
+    audit?: AuditContext,
   ): Promise<Result<ImportSessionRow>> {
     return this.#serialized(appId, async () => {
       const settings = await this.#provisioning();
@@ -452,9 +491,13 @@ export class AppCoordinator extends DurableObject<Env> {
         completed: null,
       };
       await insertSession(this.#db, session);
+      // The session's later steps are background work: they carry this request's id.
+      const origin = originOf(audit);
+      if (origin) await this.ctx.storage.put(`import-origin:${session.id}`, origin);
       await writeLog(this.#db, [
         {
           eventType: "system.import.start",
+          audit,
           displayMessage: `${request.type === "FULL" ? "Full" : "Incremental"} import started${roadblock ? " (waiting behind an import roadblock)" : ""}`,
           target: [
             { id: appId, type: "AppInstance" },
@@ -473,6 +516,7 @@ export class AppCoordinator extends DurableObject<Env> {
     appId: string,
     sessionId: string,
     request: { seqs: number[] | "all"; activate: boolean },
+    audit?: AuditContext,
   ): Promise<Result<ImportSessionRow>> {
     return this.#serialized(appId, async () => {
       const session = await this.#requireSession(appId, sessionId);
@@ -484,6 +528,25 @@ export class AppCoordinator extends DurableObject<Env> {
       }
       await confirmItems(this.#db, sessionId, request.seqs);
       if (request.activate) await this.ctx.storage.put(`activate:${sessionId}`, true);
+      // What the confirmation applies is its doing: the apply events carry this request's id.
+      const origin = originOf(audit);
+      if (origin) await this.ctx.storage.put(`import-origin:${sessionId}`, origin);
+      await writeLog(this.#db, [
+        {
+          eventType: "system.import.user_match.confirm",
+          displayMessage: "Confirm imported users",
+          audit,
+          target: [
+            { id: appId, type: "AppInstance" },
+            { id: sessionId, type: "ImportSession" },
+          ],
+          details: {
+            sessionId,
+            confirmed: request.seqs === "all" ? "all" : request.seqs.length,
+            activate: request.activate,
+          },
+        },
+      ]);
       const updated = (await updateSession(this.#db, sessionId, {
         status: "RUNNING",
         phase: "APPLY",
@@ -496,7 +559,7 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /** Cancels a session that has not finished; its roadblock, if any, is lifted. */
-  cancelImport(appId: string, sessionId: string): Promise<Result<ImportSessionRow>> {
+  cancelImport(appId: string, sessionId: string, audit?: AuditContext): Promise<Result<ImportSessionRow>> {
     return this.#serialized(appId, async () => {
       const session = await this.#requireSession(appId, sessionId);
       if (session.status === "COMPLETED" || session.status === "CANCELLED" || session.status === "FAILED") {
@@ -504,12 +567,14 @@ export class AppCoordinator extends DurableObject<Env> {
       }
       const roadblock = await getOrgSetting<Roadblock>(this.#db, ROADBLOCK_KEY);
       await liftRoadblock(this.#db, sessionId);
+      await this.ctx.storage.delete(`import-origin:${sessionId}`);
       if (roadblock?.sessionId === sessionId) {
         await this.#logRoadblock(
           appId,
           sessionId,
           "system.import.roadblock.resume",
           "The affected import from AppInstance has been canceled. All other imports will resume.",
+          audit,
         );
       }
       return (await updateSession(this.#db, sessionId, {
@@ -522,11 +587,13 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /** The roadblock was resumed: the paused session applies its plan after all. */
-  resumeImport(appId: string, sessionId: string): Promise<Result<ImportSessionRow>> {
+  resumeImport(appId: string, sessionId: string, audit?: AuditContext): Promise<Result<ImportSessionRow>> {
     return this.#serialized(appId, async () => {
       const session = await this.#requireSession(appId, sessionId);
       if (session.status !== "PAUSED_SAFEGUARD")
         throw DomainError.validation("status", `import ${sessionId} is ${session.status}, not PAUSED_SAFEGUARD`);
+      const origin = originOf(audit);
+      if (origin) await this.ctx.storage.put(`import-origin:${sessionId}`, origin);
       await this.#imports.beginApply(session);
       await liftRoadblock(this.#db, sessionId);
       await this.#logRoadblock(
@@ -534,6 +601,7 @@ export class AppCoordinator extends DurableObject<Env> {
         sessionId,
         "system.import.roadblock.reschedule_and_resume",
         "The affected import from AppInstance has been resumed by an administrator. All other imports will resume.",
+        audit,
       );
       await this.ctx.storage.setAlarm(Date.now());
       return (await getSession(this.#db, appId, sessionId))!;
@@ -548,11 +616,12 @@ export class AppCoordinator extends DurableObject<Env> {
     });
   }
 
-  async #logRoadblock(appId: string, sessionId: string, eventType: string, displayMessage: string): Promise<void> {
+  async #logRoadblock(appId: string, sessionId: string, eventType: string, displayMessage: string, audit?: AuditContext): Promise<void> {
     await writeLog(this.#db, [
       {
         eventType,
         displayMessage,
+        audit,
         target: [
           { id: appId, type: "AppInstance" },
           { id: sessionId, type: "ImportSession" },
@@ -592,6 +661,7 @@ export class AppCoordinator extends DurableObject<Env> {
       await this.#queue.run(() => this.#imports.activateCreated(session.id));
       await this.ctx.storage.delete(`activate:${session.id}`);
     }
+    await this.ctx.storage.delete(`import-origin:${session.id}`);
   }
 
   // ---- alarm: fan-out chunks, imports and outbound tasks ------------------------------------
@@ -621,8 +691,10 @@ export class AppCoordinator extends DurableObject<Env> {
     await this.#queue.run(() => this.#schedule(importDue, retryAt));
   }
 
-  async #startJob(job: Omit<FanOutJob, "id" | "cursor" | "done" | "startedAt" | "updatedAt">): Promise<void> {
-    await this.#jobs.enqueue(job);
+  async #startJob(job: Omit<FanOutJob, "id" | "cursor" | "done" | "startedAt" | "updatedAt">, audit?: AuditContext): Promise<void> {
+    // Its events are the job's (the system's), carrying the id of the request that started it.
+    const origin = originOf(audit);
+    await this.#jobs.enqueue({ ...job, ...(origin ? { origin } : {}) });
     // The first chunk runs now, so a small group is complete when the request returns.
     await this.#runOneChunk();
     await this.#schedule();
@@ -686,6 +758,8 @@ export class AppCoordinator extends DurableObject<Env> {
     const { changed, removed } = await reconcileChunk(db, app, rules, mode, users, new Date(), {
       memberOf: job.kind === "group-members" ? job.groupId : undefined,
       dropAttributes: job.dropAttributes,
+      cause: { reason: job.reason, ...(job.groupId ? { groupId: job.groupId } : {}) },
+      audit: background(job.origin, job.id),
     });
     // Deactivations wait until the job has counted them all, so that a change deactivating
     // more accounts than the threshold is held before any of them runs.
@@ -697,6 +771,7 @@ export class AppCoordinator extends DurableObject<Env> {
       job,
       users.map((u) => u.id),
     );
+    if (mode.enabled) for (const userId of changed) this.#origins.note(`user:${userId}`, job.origin);
     return users.length;
   }
 
@@ -713,6 +788,7 @@ export class AppCoordinator extends DurableObject<Env> {
       job,
       rows.map((row) => row.userId),
     );
+    for (const row of waiting) this.#origins.note(`user:${row.userId}`, job.origin);
     return rows.length;
   }
 
@@ -751,10 +827,15 @@ export class AppCoordinator extends DurableObject<Env> {
     return { app: app!, user, existing, grants, rules, provisioning: mode, now: new Date() };
   }
 
-  /** Writes an assignment and, when the app provisions, queues its downstream sync (with any new password). */
-  async #save(draft: AppUserDraft, existing: AppUserRow | undefined): Promise<AppUserRow> {
+  /**
+   * Writes an assignment and, when the app provisions, queues its downstream sync (with any new
+   * password). Its System Log events go in the same batch: recorded exactly when it is.
+   */
+  async #save(draft: AppUserDraft, existing: AppUserRow | undefined, why: ChangeWhy): Promise<AppUserRow> {
     const row = await toRow(draft, existing, this.env.CREDENTIALS_KEY);
-    await this.#db.batch([upsertAppUser(this.#db, row)]);
+    this.#origins.note(`user:${row.userId}`, originOf(why.audit));
+    const events = this.#events(why, existing, row, draft.newPassword !== null);
+    await this.#db.batch([upsertAppUser(this.#db, row), ...logStatements(this.#db, events)]);
     const { mode } = await this.#provisioning();
     if (mode.enabled) {
       this.#store.enqueue(`user:${row.userId}`, { passwordBox: draft.newPassword !== null ? row.passwordCiphertext : null });
@@ -763,16 +844,30 @@ export class AppCoordinator extends DurableObject<Env> {
     return row;
   }
 
-  async #remove(userId: string): Promise<void> {
+  async #remove(userId: string, existing: AppUserRow | undefined, why: ChangeWhy): Promise<void> {
     const appId = (await this.ctx.storage.get<string>("appId"))!;
-    await this.#db.batch([deleteAppUser(this.#db, appId, userId)]);
+    this.#origins.note(`user:${userId}`, originOf(why.audit));
+    const events = this.#events(why, existing, undefined, false);
+    await this.#db.batch([deleteAppUser(this.#db, appId, userId), ...logStatements(this.#db, events)]);
     const { mode } = await this.#provisioning();
     if (mode.enabled || this.#store.getLink(userId)?.active) {
       this.#store.enqueue(`user:${userId}`);
       await this.#schedule();
     }
   }
+
+  #events(why: ChangeWhy, before: AppUserRow | undefined, after: AppUserRow | undefined, passwordSet: boolean) {
+    const change: AppUserChange = { app: why.app, user: why.user, before, after, passwordSet, grantGroupId: topGroup(why.grants)?.groupId };
+    return appUserEvents(change, why.cause, why.audit);
+  }
 }
+
+/** What a single assignment change needs for its System Log events. */
+type ChangeWhy = Pick<AppUserChange, "app" | "user"> & {
+  grants: AssignmentContext["grants"];
+  cause: AssignmentCause;
+  audit: AuditContext | undefined;
+};
 
 function sameGroupForAssignmentAndPush(): DomainError {
   return new DomainError("E0000027", "this group is pushed to the app", [

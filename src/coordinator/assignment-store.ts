@@ -1,4 +1,6 @@
-import { compileRules, type ProfileRules } from "../assignments/effective-profile";
+import { compileRules, topGroup, type ProfileRules } from "../assignments/effective-profile";
+import { appUserEvents, type AssignmentCause } from "../audit/events";
+import { logStatements, type AuditContext, type LogEventInput } from "../audit/system-log";
 import { reconcile, type AppUserDraft, type AssignmentContext } from "../assignments/app-user-rules";
 import { batchAll, type DB } from "../db/client";
 import type { AppRow, AppUserRow, UserRow } from "../db/schema";
@@ -47,8 +49,9 @@ export interface ChunkOutcome {
 
 /**
  * Reconciles a chunk of users (sorted by id) against the app's grants and writes the result in
- * one batch. `memberOf` narrows the range reads to one group's members; `dropAttributes`
- * removes per-user values of attributes the schema no longer has.
+ * one batch, with the System Log events that record it (so an event exists exactly when its
+ * change does, at no extra round trip). `memberOf` narrows the range reads to one group's
+ * members; `dropAttributes` removes per-user values of attributes the schema no longer has.
  */
 export async function reconcileChunk(
   db: DB,
@@ -57,9 +60,9 @@ export async function reconcileChunk(
   provisioning: ProvisioningMode,
   users: UserRow[],
   now: Date,
-  options: { memberOf?: string; dropAttributes?: string[] } = {},
+  options: { memberOf?: string; dropAttributes?: string[]; cause?: AssignmentCause; audit?: AuditContext } = {},
 ): Promise<ChunkOutcome> {
-  const { memberOf, dropAttributes = [] } = options;
+  const { memberOf, dropAttributes = [], cause = { reason: "reconcile" }, audit } = options;
   if (users.length === 0) return { changed: [], removed: [] };
   const from = users[0].id;
   const to = users[users.length - 1].id;
@@ -69,6 +72,7 @@ export async function reconcileChunk(
   ]);
   const upserts: AppUserRow[] = [];
   const deletes: string[] = [];
+  const events: LogEventInput[] = [];
   for (const user of users) {
     const ctx: AssignmentContext = {
       app,
@@ -82,8 +86,13 @@ export async function reconcileChunk(
     const decision = reconcile(ctx);
     if (decision.kind === "upsert") upserts.push({ ...decision.draft, passwordCiphertext: ctx.existing?.passwordCiphertext ?? null });
     if (decision.kind === "delete") deletes.push(user.id);
+    if (decision.kind !== "none") {
+      const after = decision.kind === "upsert" ? decision.draft : undefined;
+      const grantGroupId = topGroup(ctx.grants)?.groupId;
+      events.push(...appUserEvents({ app, user, before: existing.get(user.id), after, grantGroupId }, cause, audit));
+    }
   }
-  await batchAll(db, [...upsertAppUsers(db, upserts), ...deleteAppUsers(db, app.id, deletes)]);
+  await batchAll(db, [...upsertAppUsers(db, upserts), ...deleteAppUsers(db, app.id, deletes), ...logStatements(db, events, now)]);
   return { changed: [...upserts.map((row) => row.userId), ...deletes], removed: deletes };
 }
 

@@ -16,6 +16,8 @@ export interface FanOutJob {
   /** app-users only: attributes removed from the app-user schema. */
   dropAttributes?: string[];
   reason: string;
+  /** The request that started the job (its events carry its id), when one did. */
+  origin?: { requestId?: string; initiatedBy?: string };
   cursor: string | null;
   done: number;
   total: number;

@@ -49,7 +49,8 @@ import { getApp } from "../db/queries/apps";
 import { getInlineHook } from "../db/queries/inline-hooks";
 import type { AppRow, InlineHookRow } from "../db/schema";
 import { HOOK_TIMEOUT_MS, IMPORT_HOOK_TYPE, importHookRequest, parseHookResponse, type HookEffect } from "../imports/inline-hook";
-import { writeLog, type LogEventInput } from "../audit/system-log";
+import { logStatements, writeLog, type AuditContext, type LogEventInput } from "../audit/system-log";
+import { appTarget, userLifecycleEvent } from "../audit/events";
 import type { ProvisioningStore } from "./provisioning-store";
 import type { SerialQueue } from "./serial-queue";
 
@@ -104,9 +105,11 @@ interface Deps {
   store: ProvisioningStore;
   settings: () => Promise<ProvisioningSettings>;
   /** Re-checks a user's assignment in this app (called inside the critical section). */
-  reconcileHere: (userId: string) => Promise<void>;
+  reconcileHere: (userId: string, audit: AuditContext) => Promise<void>;
   /** Tells the other apps a user's Okta status or profile changed (called outside it). */
-  notifyOtherApps: (userIds: string[]) => Promise<void>;
+  notifyOtherApps: (userIds: string[], audit: AuditContext) => Promise<void>;
+  /** The session's System Log context: the system, with the id of the request that started (or confirmed) it. */
+  auditFor: (sessionId: string) => Promise<AuditContext>;
 }
 
 /**
@@ -129,10 +132,11 @@ export class ImportRunner {
         return this.#planStep(session);
       case "APPLY": {
         const changedUsers: string[] = [];
-        const more = await this.deps.queue.run(() => this.#applyChunk(session, changedUsers));
+        const audit = await this.deps.auditFor(session.id);
+        const more = await this.deps.queue.run(() => this.#applyChunk(session, changedUsers, audit));
         // Other apps' coordinators are called outside this one's critical section, so two
         // coordinators importing at once can never wait on each other.
-        if (changedUsers.length > 0) await this.deps.notifyOtherApps(changedUsers);
+        if (changedUsers.length > 0) await this.deps.notifyOtherApps(changedUsers, audit);
         return more;
       }
       default:
@@ -219,13 +223,15 @@ export class ImportRunner {
     const planned = await Promise.all(items.map((item) => this.#match(current.appId, item, inbound)));
     const hook = await this.#importHook(current.appId);
     if (hook) await this.#runHook(hook, current, items, planned);
+    const audit = await this.deps.auditFor(current.id);
     return queue.run(async () => {
       const again = await this.#reload(current);
       if (!again || again.status !== "RUNNING" || again.phase !== "PLAN" || again.cursor !== current.cursor)
         return again?.status === "RUNNING";
-      await batchAll(
-        db,
-        items.map((item, i) =>
+      // Each item's decision is logged with it, in the same batch.
+      const events = items.map((item, i) => planEvent(again, item, planned[i], audit));
+      await batchAll(db, [
+        ...items.map((item, i) =>
           updateItem(db, again.id, item.seq, {
             result: planned[i].result,
             matchedUserId: planned[i].userId ?? null,
@@ -234,7 +240,8 @@ export class ImportRunner {
             decision: planned[i].result === "UNCHANGED" || planned[i].result === "IGNORED" ? "NONE" : "PENDING",
           }),
         ),
-      );
+        ...logStatements(db, events),
+      ]);
       await this.#save(again, { cursor: String(items[items.length - 1].seq) });
       return true;
     });
@@ -401,6 +408,7 @@ export class ImportRunner {
       await writeLog(db, [
         {
           eventType: "system.import.roadblock",
+          audit: await this.deps.auditFor(session.id),
           severity: "WARN",
           displayMessage: "Import roadblock triggered due to exceeded threshold.",
           outcome: {
@@ -432,21 +440,20 @@ export class ImportRunner {
     return true;
   }
 
-  async #applyChunk(session: ImportSessionRow, changedUsers: string[]): Promise<boolean> {
+  async #applyChunk(session: ImportSessionRow, changedUsers: string[], audit: AuditContext): Promise<boolean> {
     const { db } = this.deps;
     const current = await this.#reload(session);
     if (!current || current.status !== "RUNNING" || current.phase !== "APPLY") return false;
     const inbound = await this.#inbound(current.appId);
     const items = await itemsChunk(db, current.id, 0, APPLY_CHUNK, { decision: "CONFIRMED" });
-    const events: LogEventInput[] = [];
     for (const item of items) {
       // One item's failure is that item's ERROR, never the whole session's.
-      const outcome = await this.#apply(current, item, inbound).catch((error: unknown): ApplyOutcome => ({
+      const outcome = await this.#apply(current, item, inbound, audit).catch((error: unknown): ApplyOutcome => ({
         ok: false,
         detail: `could not apply: ${error instanceof Error ? error.message : String(error)}`,
       }));
       if (outcome.ok && outcome.oktaUserChanged && outcome.userId) changedUsers.push(outcome.userId);
-      // The plan's reasoning stays; what applying did is added to it.
+      // The plan's reasoning stays; what applying did is added to it, and logged with it.
       const detail = item.detail ? `${item.detail} -> ${outcome.detail}` : outcome.detail;
       await batchAll(db, [
         updateItem(db, current.id, item.seq, {
@@ -454,10 +461,9 @@ export class ImportRunner {
           detail,
           matchedUserId: outcome.userId ?? item.matchedUserId,
         }),
+        ...logStatements(db, applyEvents(current, item, outcome, audit)),
       ]);
-      events.push(applyEvent(current, item, outcome));
     }
-    await writeLog(db, events);
     const counters = await this.#counters(current.id);
     if (items.length === APPLY_CHUNK) {
       await this.#save(current, { counters });
@@ -472,6 +478,7 @@ export class ImportRunner {
     await writeLog(db, [
       {
         eventType: "system.import.complete",
+        audit,
         displayMessage: counters.pending > 0 ? "Import complete; items await confirmation" : "Import complete",
         target: [
           { id: current.appId, type: "AppInstance" },
@@ -529,11 +536,11 @@ export class ImportRunner {
     return { result: "NEW", detail: "no matching Okta user" };
   }
 
-  async #apply(session: ImportSessionRow, item: ImportItemRow, inbound: InboundSettings): Promise<ApplyOutcome> {
+  async #apply(session: ImportSessionRow, item: ImportItemRow, inbound: InboundSettings, audit: AuditContext): Promise<ApplyOutcome> {
     const { db, store } = this.deps;
     const now = new Date();
     if (item.result === "UPDATED" || item.result === "DEACTIVATED" || item.result === "REACTIVATED") {
-      const outcome = await this.#applySourcing(item, inbound, now);
+      const outcome = await this.#applySourcing(item, inbound, now, audit);
       if (!outcome.ok || item.result !== "REACTIVATED") return outcome;
       // Reactivated and active in the app: its assignment here is linked again below.
     }
@@ -587,13 +594,19 @@ export class ImportRunner {
       }),
     ]);
     store.saveLink(user.id, { externalId: item.externalId, userName: item.userName, active: item.active, pushed: null });
+    const assignment = existing ? ("updated" as const) : ("added" as const);
     if (item.result === "REACTIVATED")
-      return { ok: true, detail: `reactivated and linked to ${user.profile.login}`, userId: user.id, oktaUserChanged: true };
-    return { ok: true, detail: `${item.result === "NEW" ? "created and " : ""}linked to ${user.profile.login}`, userId: user.id };
+      return { ok: true, detail: `reactivated and linked to ${user.profile.login}`, userId: user.id, oktaUserChanged: true, assignment };
+    return {
+      ok: true,
+      detail: `${item.result === "NEW" ? "created and " : ""}linked to ${user.profile.login}`,
+      userId: user.id,
+      assignment,
+    };
   }
 
   /** Profile sourcing: the app changes the Okta user (profile, or status per the settings). */
-  async #applySourcing(item: ImportItemRow, inbound: InboundSettings, now: Date): Promise<ApplyOutcome> {
+  async #applySourcing(item: ImportItemRow, inbound: InboundSettings, now: Date, audit: AuditContext): Promise<ApplyOutcome> {
     const { db } = this.deps;
     const userId = item.matchedUserId;
     const user = userId ? await getUser(db, userId) : undefined;
@@ -608,13 +621,13 @@ export class ImportRunner {
         lastName: (profile.lastName as string) ?? null,
         lastUpdated: now,
       });
-      await this.deps.reconcileHere(userId);
+      await this.deps.reconcileHere(userId, audit);
       return { ok: true, detail: "Okta profile updated from the app", userId, oktaUserChanged: true };
     }
     if (item.result === "DEACTIVATED") {
       const status = inbound.profileSourcing.onDeactivated === "SUSPEND" ? "SUSPENDED" : "DEPROVISIONED";
       await updateUser(db, userId, { status, statusChanged: now, lastUpdated: now });
-      await this.deps.reconcileHere(userId);
+      await this.deps.reconcileHere(userId, audit);
       return {
         ok: true,
         detail: `deactivated in the app: Okta user ${status === "SUSPENDED" ? "suspended" : "deactivated"}`,
@@ -695,10 +708,16 @@ export class ImportRunner {
     const { db } = this.deps;
     const created = await itemsChunk(db, sessionId, 0, 10_000, { result: "NEW", decision: "APPLIED" });
     const now = new Date();
+    const audit = await this.deps.auditFor(sessionId);
+    const events: LogEventInput[] = [];
     for (const item of created) {
-      if (item.matchedUserId)
-        await updateUser(db, item.matchedUserId, { status: "ACTIVE", activated: now, statusChanged: now, lastUpdated: now });
+      if (!item.matchedUserId) continue;
+      const before = await getUser(db, item.matchedUserId);
+      const user = await updateUser(db, item.matchedUserId, { status: "ACTIVE", activated: now, statusChanged: now, lastUpdated: now });
+      if (user && before?.status !== "ACTIVE")
+        events.push(userLifecycleEvent("activate", user, { from: before?.status, to: "ACTIVE" }, audit, { sessionId }));
     }
+    await writeLog(db, events);
   }
 
   async #counters(sessionId: string): Promise<ImportCounters> {
@@ -767,7 +786,7 @@ async function hookHeaders(hook: InlineHookRow, credentialsKey: string): Promise
 }
 
 type ApplyOutcome =
-  | { ok: true; detail: string; userId?: string; oktaUserChanged?: boolean }
+  | { ok: true; detail: string; userId?: string; oktaUserChanged?: boolean; assignment?: "added" | "updated" }
   | { ok: false; detail: string; userId?: string; oktaUserChanged?: undefined };
 
 function sourcingDetail(result: ImportResult, sourcing: InboundSettings["profileSourcing"]): string {
@@ -811,20 +830,83 @@ function importedOf(item: ImportItemRow): ImportedUser {
   };
 }
 
-function applyEvent(
-  session: ImportSessionRow,
-  item: ImportItemRow,
-  outcome: { ok: boolean; detail: string; userId?: string },
-): LogEventInput {
-  const removal = item.result === "UNASSIGN";
+const sessionTarget = (session: ImportSessionRow) => ({ id: session.id, type: "ImportSession" as const });
+
+function importedUserTarget(item: ImportItemRow, userId: string | undefined | null) {
+  return userId
+    ? { id: userId, type: "User" as const, displayName: item.userName }
+    : { id: item.externalId, type: "AppUser" as const, alternateId: item.userName, displayName: item.userName };
+}
+
+/**
+ * The plan's decision for one imported user (system.import.user.match): SUCCESS for a match,
+ * a new user or a sourced change (each pending confirmation), SKIPPED for an unchanged or
+ * ignored user, FAILURE for a conflict.
+ */
+function planEvent(session: ImportSessionRow, item: ImportItemRow, plan: Planned, audit: AuditContext): LogEventInput {
+  const outcome: LogEventInput["outcome"] =
+    plan.result === "CONFLICT"
+      ? { result: "FAILURE", reason: plan.detail }
+      : plan.result === "UNCHANGED" || plan.result === "IGNORED"
+        ? { result: "SKIPPED", reason: plan.detail }
+        : { result: "SUCCESS" };
   return {
-    eventType: removal ? "application.user_membership.remove" : "application.user_membership.add",
-    displayMessage: removal ? "Remove user from application membership" : "Add user to application membership",
-    outcome: outcome.ok ? { result: "SUCCESS" } : { result: "FAILURE", reason: outcome.detail },
-    target: [
-      { id: session.appId, type: "AppInstance" },
-      { id: outcome.userId ?? item.matchedUserId ?? item.externalId, type: "User", displayName: item.userName },
-    ],
-    details: { sessionId: session.id, importResult: item.result, externalId: item.externalId, detail: outcome.detail },
+    eventType: "system.import.user.match",
+    displayMessage: "Match imported user to an Okta user",
+    audit,
+    outcome,
+    ...(plan.result === "CONFLICT" ? { severity: "WARN" as const } : {}),
+    target: [appTarget(session.appId), sessionTarget(session), importedUserTarget(item, plan.userId)],
+    details: {
+      sessionId: session.id,
+      importResult: plan.result,
+      externalId: item.externalId,
+      decision: plan.result === "UNCHANGED" || plan.result === "IGNORED" ? "NONE" : "PENDING",
+      detail: plan.detail,
+    },
   };
+}
+
+/**
+ * What applying one confirmed item did: an Okta user created (system.import.user.create),
+ * updated from the app (system.import.user.update) or its status changed by the app
+ * (system.import.user.update_user_lifecycle_from_master), the assignment linked
+ * (application.user_membership.add, or .update when it existed) or removed (.remove). An item
+ * that could not be applied is one FAILURE event of the kind it would have been.
+ */
+function applyEvents(session: ImportSessionRow, item: ImportItemRow, outcome: ApplyOutcome, audit: AuditContext): LogEventInput[] {
+  const userId = outcome.userId ?? item.matchedUserId;
+  const target = [appTarget(session.appId), sessionTarget(session), importedUserTarget(item, userId)];
+  const details = { sessionId: session.id, importResult: item.result, externalId: item.externalId, detail: outcome.detail };
+  const event = (eventType: string, displayMessage: string): LogEventInput => ({
+    eventType,
+    displayMessage,
+    audit,
+    target,
+    details,
+    ...(outcome.ok ? {} : { outcome: { result: "FAILURE" as const, reason: outcome.detail }, severity: "WARN" as const }),
+  });
+  const link = () =>
+    outcome.ok && outcome.assignment === "updated"
+      ? event("application.user_membership.update", "Update user's application membership")
+      : event("application.user_membership.add", "Add user to application membership");
+  switch (item.result) {
+    case "UNASSIGN":
+      return [event("application.user_membership.remove", "Remove user from application membership")];
+    case "NEW":
+      return outcome.ok
+        ? [event("system.import.user.create", "Create Okta user from import"), link()]
+        : [event("system.import.user.create", "Create Okta user from import")];
+    case "UPDATED":
+      return [event("system.import.user.update", "Update Okta user from import")];
+    case "DEACTIVATED":
+      return [event("system.import.user.update_user_lifecycle_from_master", "Update user lifecycle from app")];
+    case "REACTIVATED": {
+      const lifecycle = event("system.import.user.update_user_lifecycle_from_master", "Update user lifecycle from app");
+      return outcome.ok && outcome.assignment ? [lifecycle, link()] : [lifecycle];
+    }
+    default:
+      // EXACT, PARTIAL (a link) and CONFLICT (which cannot be applied).
+      return [link()];
+  }
 }

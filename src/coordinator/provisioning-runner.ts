@@ -9,13 +9,15 @@ import { pushGroup } from "../provisioning/group-push";
 import { Pacer } from "../provisioning/pacer";
 import { retryDelay } from "../provisioning/retry-policy";
 import { allowance, breakerConfig, failureStats, outcomeOf, record, type BreakerState } from "../provisioning/circuit-breaker";
-import { writeLog } from "../audit/system-log";
 import { ScimClient } from "../provisioning/scim-client";
 import type { ProvisioningSettings } from "../provisioning/settings";
 import { syncUser, type TraceStep } from "../provisioning/user-sync";
 import { loadRules } from "./assignment-store";
 import type { ProvisioningStore, TaskRow } from "./provisioning-store";
 import type { SerialQueue } from "./serial-queue";
+import { background, writeLog, type AuditContext } from "../audit/system-log";
+import { groupRunEvents, userRunEvents } from "../audit/provisioning-events";
+import type { TaskOrigin } from "./task-origins";
 
 /** How many downstream tasks run at once for one app (each still waits for the pacer). */
 const CONCURRENCY = 8;
@@ -37,6 +39,8 @@ interface Deps {
   queue: SerialQueue;
   appId: () => Promise<string | undefined>;
   settings: () => Promise<ProvisioningSettings>;
+  /** The request that last gave a subject work, for the System Log events of its runs. */
+  origin?: (subject: string) => TaskOrigin | undefined;
 }
 
 /**
@@ -122,9 +126,13 @@ export class ProvisioningRunner {
     ]);
   }
 
-  /** Runs one claimed task to its recorded outcome; never leaves it claimed. */
-  async run(task: TaskRow, settings: ProvisioningSettings): Promise<RunReport> {
+  /**
+   * Runs one claimed task to its recorded outcome; never leaves it claimed. Its System Log
+   * events carry `audit` (provision on demand) or, as background work, the task's origin.
+   */
+  async run(task: TaskRow, settings: ProvisioningSettings, audit?: AuditContext): Promise<RunReport> {
     const appId = await this.deps.appId();
+    const log = { audit: audit ?? background(this.deps.origin?.(task.subject), task.id), secrets: secretsOf(settings) };
     try {
       if (!appId || !settings.connection) throw new Error("provisioning is not configured for this app");
       const scim = new ScimClient(settings.connection, async (input, init) => {
@@ -132,19 +140,34 @@ export class ProvisioningRunner {
         return fetch(input, init);
       });
       const [kind, id] = splitSubject(task.subject);
-      if (kind === "user") return await this.#runUser(appId, id, task, scim, settings);
-      if (kind === "group") return await this.#runGroup(appId, id, task, scim);
-      return await this.#runGroupDelete(id, task, scim);
+      if (kind === "user") return await this.#runUser(appId, id, task, scim, settings, log);
+      if (kind === "group") return await this.#runGroup(appId, id, task, scim, log);
+      return await this.#runGroupDelete(appId, id, task, scim, log);
     } catch (error) {
       // An unexpected failure is treated like a server error: retried with backoff.
       const reason = error instanceof Error ? error.message : String(error);
       console.error(JSON.stringify({ event: "provisioning.task_crashed", taskId: task.id, subject: task.subject, reason }));
       const outcome = await this.deps.queue.run(async () => this.#retryOrFail(task, { retryable: true, reason, status: null }));
+      const [kind, id] = splitSubject(task.subject);
+      if (appId && kind === "user") {
+        const failure = { reason, status: null };
+        await writeLog(
+          this.deps.db,
+          userRunEvents({ appId, userId: id, user: undefined, trace: [], failure, outcome, taskId: task.id, ...log }),
+        );
+      }
       return { taskId: task.id, subject: task.subject, outcome, trace: [], error: reason };
     }
   }
 
-  async #runUser(appId: string, userId: string, task: TaskRow, scim: ScimClient, settings: ProvisioningSettings): Promise<RunReport> {
+  async #runUser(
+    appId: string,
+    userId: string,
+    task: TaskRow,
+    scim: ScimClient,
+    settings: ProvisioningSettings,
+    log: RunLog,
+  ): Promise<RunReport> {
     const { db, store, queue, env } = this.deps;
     const snapshot = await queue.run(async () => {
       const [appUser, user, rules] = await Promise.all([getAppUser(db, appId, userId), getUser(db, userId), loadRules(db, appId)]);
@@ -188,10 +211,13 @@ export class ProvisioningRunner {
       }
       return "DONE" as const;
     });
+    const { trace, error: failure } = result;
+    const secrets = [...log.secrets, snapshot.password];
+    await writeLog(db, userRunEvents({ appId, userId, user: snapshot.user, trace, failure, outcome, taskId: task.id, ...log, secrets }));
     return { taskId: task.id, subject: task.subject, outcome, trace: result.trace, error: result.error?.reason };
   }
 
-  async #runGroup(appId: string, mappingId: string, task: TaskRow, scim: ScimClient): Promise<RunReport> {
+  async #runGroup(appId: string, mappingId: string, task: TaskRow, scim: ScimClient, log: RunLog): Promise<RunReport> {
     const { db, store, queue } = this.deps;
     const snapshot = await queue.run(async () => {
       const mapping = await getPushMapping(db, appId, mappingId);
@@ -251,10 +277,27 @@ export class ProvisioningRunner {
       }
       return "DONE" as const;
     });
+    await writeLog(
+      db,
+      groupRunEvents({
+        appId,
+        kind: "push",
+        mappingId,
+        sourceGroupId: snapshot.mapping.sourceGroupId,
+        targetGroupId: result.targetGroupId,
+        trace: result.trace,
+        added: result.added.length,
+        removed: result.removed.length,
+        failure: result.error,
+        outcome,
+        taskId: task.id,
+        ...log,
+      }),
+    );
     return { taskId: task.id, subject: task.subject, outcome, trace: result.trace, error: result.error?.reason };
   }
 
-  async #runGroupDelete(targetGroupId: string, task: TaskRow, scim: ScimClient): Promise<RunReport> {
+  async #runGroupDelete(appId: string, targetGroupId: string, task: TaskRow, scim: ScimClient, log: RunLog): Promise<RunReport> {
     const deleted = await scim.request("DELETE", `/Groups/${targetGroupId}`);
     const trace: TraceStep[] = [
       {
@@ -271,6 +314,11 @@ export class ProvisioningRunner {
       }
       return this.#retryOrFail(task, deleted);
     });
+    const failure = deleted.ok || deleted.status === 404 ? undefined : deleted;
+    await writeLog(
+      this.deps.db,
+      groupRunEvents({ appId, kind: "delete", targetGroupId, trace, added: 0, removed: 0, failure, outcome, taskId: task.id, ...log }),
+    );
     return { taskId: task.id, subject: task.subject, outcome, trace };
   }
 
@@ -299,6 +347,14 @@ export class ProvisioningRunner {
     });
     return this.#patchSupported;
   }
+}
+
+type RunLog = { audit: AuditContext; secrets: string[] };
+
+/** What a downstream's answer must never be logged with: the connection's credentials. */
+function secretsOf(settings: ProvisioningSettings): string[] {
+  const authorization = settings.connection?.authorization;
+  return authorization ? [authorization, authorization.replace(/^\S+\s+/, "")] : [];
 }
 
 function splitSubject(subject: string): ["user" | "group" | "group-delete", string] {

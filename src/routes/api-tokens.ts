@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { findTokenByHash, listUsableTokens } from "../db/queries/api-tokens";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { baseUrl } from "../http/pagination";
 import { jsonBody } from "../http/validation";
@@ -15,7 +16,7 @@ export const apiTokensRoutes = new Hono<AppEnv>()
     return c.json((await listUsableTokens(c.get("db"), new Date())).map((row) => apiTokenJson(row, base)));
   })
   .post("/", requireScope("okta.apiTokens.manage"), jsonBody(createApiTokenSchema, "apiToken"), async (c) => {
-    const { row, value } = await mintToken(c.get("db"), c.req.valid("json"), c.get("principal"), c.get("requestId"));
+    const { row, value } = await mintToken(c.get("db"), c.req.valid("json"), await auditOf(c));
     // The only time the value is ever sent: it is not stored, so it cannot be shown again.
     c.header("Cache-Control", "no-store");
     return c.json({ ...apiTokenJson(row, baseUrl(c)), token: value }, 201);
@@ -27,7 +28,7 @@ export const apiTokensRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const row = await findTokenByHash(db, principal.tokenHash);
     if (!row) throw DomainError.notFound("current", "ApiToken");
-    await revokeToken(c.env, db, row, principal, c.get("requestId"));
+    await revokeToken(c.env, db, row, await auditOf(c));
     return c.body(null, 204);
   })
   .get("/:apiTokenId", requireScope("okta.apiTokens.read"), async (c) => {
@@ -36,11 +37,11 @@ export const apiTokensRoutes = new Hono<AppEnv>()
   .put("/:apiTokenId", requireScope("okta.apiTokens.manage"), jsonBody(updateApiTokenSchema, "apiToken"), async (c) => {
     const db = c.get("db");
     const row = await requireToken(db, c.req.param("apiTokenId"));
-    const updated = await updateToken(db, row, c.req.valid("json").name, c.get("principal"), c.get("requestId"));
+    const updated = await updateToken(db, row, c.req.valid("json").name, await auditOf(c));
     return c.json(apiTokenJson(updated, baseUrl(c)));
   })
   .delete("/:apiTokenId", requireScope("okta.apiTokens.manage"), async (c) => {
     const db = c.get("db");
-    await revokeToken(c.env, db, await requireToken(db, c.req.param("apiTokenId")), c.get("principal"), c.get("requestId"));
+    await revokeToken(c.env, db, await requireToken(db, c.req.param("apiTokenId")), await auditOf(c));
     return c.body(null, 204);
   });

@@ -6,6 +6,7 @@ import { appCoordinator } from "../coordinator/client";
 import { cursorNumber, decodeCursor } from "../domain/cursor";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
@@ -65,18 +66,18 @@ export const appGroupsRoutes = new Hono<AppEnv>()
     profileCaps,
     async (c) => {
       const { appId, groupId } = c.req.param();
-      const row = await appCoordinator(c.env, appId).assignGroup(groupId, c.req.valid("json"));
+      const row = await appCoordinator(c.env, appId, await auditOf(c)).assignGroup(groupId, c.req.valid("json"));
       return c.json(appGroupJson(row, baseUrl(c)));
     },
   )
   .patch("/:appId/groups/:groupId", requireScope("okta.apps.manage"), jsonBody(jsonPatchSchema, "assignment"), profileCaps, async (c) => {
     const { appId, groupId } = c.req.param();
-    const row = await appCoordinator(c.env, appId).assignGroup(groupId, { patch: c.req.valid("json") });
+    const row = await appCoordinator(c.env, appId, await auditOf(c)).assignGroup(groupId, { patch: c.req.valid("json") });
     return c.json(appGroupJson(row, baseUrl(c)));
   })
   .delete("/:appId/groups/:groupId", requireScope("okta.apps.manage"), async (c) => {
     const { appId, groupId } = c.req.param();
-    await appCoordinator(c.env, appId).unassignGroup(groupId);
+    await appCoordinator(c.env, appId, await auditOf(c)).unassignGroup(groupId);
     return c.body(null, 204);
   })
   // provisio extension: progress of the app's running fan-out jobs (group assignment and the like).

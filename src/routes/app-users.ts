@@ -6,6 +6,7 @@ import { appCoordinator } from "../coordinator/client";
 import { DomainError } from "../domain/errors";
 import { APP_USER_SCOPES } from "../domain/app-user-states";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
@@ -48,7 +49,7 @@ export const appUsersRoutes = new Hono<AppEnv>()
   })
   .post("/:appId/users", requireScope("okta.apps.manage"), jsonBody(assignAppUserSchema, "assignment"), profileCaps, async (c) => {
     const { appId } = c.req.param();
-    const row = await appCoordinator(c.env, appId).assignUser(c.req.valid("json"));
+    const row = await appCoordinator(c.env, appId, await auditOf(c)).assignUser(c.req.valid("json"));
     return c.json(appUserJson(row, baseUrl(c)));
   })
   .get("/:appId/users/:userId", requireScope("okta.apps.read"), queryParams(z.object({ expand: expandUser })), async (c) => {
@@ -62,7 +63,7 @@ export const appUsersRoutes = new Hono<AppEnv>()
   })
   .post("/:appId/users/:userId", requireScope("okta.apps.manage"), jsonBody(updateAppUserSchema, "appUser"), profileCaps, async (c) => {
     const { appId, userId } = c.req.param();
-    const row = await appCoordinator(c.env, appId).updateUser(userId, c.req.valid("json"));
+    const row = await appCoordinator(c.env, appId, await auditOf(c)).updateUser(userId, c.req.valid("json"));
     return c.json(appUserJson(row, baseUrl(c)));
   })
   .delete(
@@ -72,7 +73,7 @@ export const appUsersRoutes = new Hono<AppEnv>()
     queryParams(z.object({ sendEmail: booleanParam(false) })),
     async (c) => {
       const { appId, userId } = c.req.param();
-      const outcome = await appCoordinator(c.env, appId).unassignUser(userId);
+      const outcome = await appCoordinator(c.env, appId, await auditOf(c)).unassignUser(userId);
       if (!outcome.removed) {
         // The direct grant is gone but a group still grants the app: the user stays, as GROUP.
         console.log(

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { listApps } from "../db/queries/apps";
 import { appColumns, appFilterRules } from "../db/queries/search-rules";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
@@ -30,7 +31,7 @@ export const appsRoutes = new Hono<AppEnv>()
     queryParams(z.object({ activate: booleanParam(true) })),
     jsonBody(applicationSchema, "application"),
     async (c) => {
-      const app = await createApp(c.env, c.get("db"), c.req.valid("json"), c.req.valid("query").activate);
+      const app = await createApp(c.env, c.get("db"), c.req.valid("json"), c.req.valid("query").activate, await auditOf(c));
       return c.json(appJson(app, baseUrl(c)));
     },
   )
@@ -48,19 +49,19 @@ export const appsRoutes = new Hono<AppEnv>()
   .put("/:appId", requireScope("okta.apps.manage"), jsonBody(applicationSchema, "application"), async (c) => {
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
-    return c.json(appJson(await replaceApp(c.env, db, app, c.req.valid("json")), baseUrl(c)));
+    return c.json(appJson(await replaceApp(c.env, db, app, c.req.valid("json"), await auditOf(c)), baseUrl(c)));
   })
   .delete("/:appId", requireScope("okta.apps.manage"), async (c) => {
-    await deleteApp(c.env, await requireApp(c.get("db"), c.req.param("appId")));
+    await deleteApp(c.env, await requireApp(c.get("db"), c.req.param("appId")), await auditOf(c));
     return c.body(null, 204);
   })
   .post("/:appId/lifecycle/activate", requireScope("okta.apps.manage"), async (c) => {
     const db = c.get("db");
-    await setAppStatus(c.env, db, await requireApp(db, c.req.param("appId")), "ACTIVE");
+    await setAppStatus(c.env, db, await requireApp(db, c.req.param("appId")), "ACTIVE", await auditOf(c));
     return c.json({});
   })
   .post("/:appId/lifecycle/deactivate", requireScope("okta.apps.manage"), async (c) => {
     const db = c.get("db");
-    await setAppStatus(c.env, db, await requireApp(db, c.req.param("appId")), "INACTIVE");
+    await setAppStatus(c.env, db, await requireApp(db, c.req.param("appId")), "INACTIVE", await auditOf(c));
     return c.json({});
   });

@@ -5,6 +5,7 @@ import type { GroupPushMappingRow } from "../db/schema";
 import { getPushMapping, listPushMappings } from "../db/queries/group-push";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
@@ -49,7 +50,7 @@ export const groupPushRoutes = new Hono<AppEnv>()
   .post("/:appId/group-push/mappings", requireScope("okta.apps.manage"), jsonBody(createPushMappingSchema, "mapping"), async (c) => {
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
-    return c.json(pushMappingJson(await createPushMapping(c.env, db, app, c.req.valid("json")), baseUrl(c)), 201);
+    return c.json(pushMappingJson(await createPushMapping(c.env, db, app, c.req.valid("json"), await auditOf(c)), baseUrl(c)), 201);
   })
   .get("/:appId/group-push/mappings/:mappingId", requireScope("okta.apps.read"), async (c) => {
     const db = c.get("db");
@@ -62,7 +63,8 @@ export const groupPushRoutes = new Hono<AppEnv>()
     async (c) => {
       const db = c.get("db");
       const mapping = await requireMapping(db, c.req.param("appId"), c.req.param("mappingId"));
-      return c.json(pushMappingJson(await setPushMappingStatus(c.env, db, mapping, c.req.valid("json").status), baseUrl(c)));
+      const row = await setPushMappingStatus(c.env, db, mapping, c.req.valid("json").status, await auditOf(c));
+      return c.json(pushMappingJson(row, baseUrl(c)));
     },
   )
   .delete(
@@ -72,7 +74,7 @@ export const groupPushRoutes = new Hono<AppEnv>()
     async (c) => {
       const db = c.get("db");
       const mapping = await requireMapping(db, c.req.param("appId"), c.req.param("mappingId"));
-      await removePushMapping(c.env, db, mapping, c.req.valid("query").deleteTargetGroup);
+      await removePushMapping(c.env, db, mapping, c.req.valid("query").deleteTargetGroup, await auditOf(c));
       return c.body(null, 204);
     },
   );

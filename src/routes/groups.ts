@@ -6,6 +6,7 @@ import { groupStats, listGroupMembers, listGroups } from "../db/queries/groups";
 import { listAppsOfGroup } from "../db/queries/app-groups";
 import { groupColumns, groupFilterRules, groupSearchRules } from "../db/queries/search-rules";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { requireGroup, requireUserById } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
@@ -40,7 +41,7 @@ async function statsFor(db: DB, groups: GroupRow[]): Promise<Map<string, GroupSt
 
 export const groupsRoutes = new Hono<AppEnv>()
   .post("/", requireScope("okta.groups.manage"), jsonBody(groupBodySchema, "group"), async (c) => {
-    const group = await createGroup(c.get("db"), c.req.valid("json").profile);
+    const group = await createGroup(c.get("db"), c.req.valid("json").profile, await auditOf(c));
     return c.json(groupJson(group, baseUrl(c)));
   })
   .get("/", requireScope("okta.groups.read"), queryParams(listQuery), async (c) => {
@@ -65,11 +66,11 @@ export const groupsRoutes = new Hono<AppEnv>()
   .put("/:groupId", requireScope("okta.groups.manage"), jsonBody(groupBodySchema, "group"), async (c) => {
     const db = c.get("db");
     const group = await requireGroup(db, c.req.param("groupId"));
-    return c.json(groupJson(await replaceGroupProfile(db, group, c.req.valid("json").profile), baseUrl(c)));
+    return c.json(groupJson(await replaceGroupProfile(db, group, c.req.valid("json").profile, await auditOf(c)), baseUrl(c)));
   })
   .delete("/:groupId", requireScope("okta.groups.manage"), async (c) => {
     const db = c.get("db");
-    await deleteGroup(c.env, db, await requireGroup(db, c.req.param("groupId")));
+    await deleteGroup(c.env, db, await requireGroup(db, c.req.param("groupId")), await auditOf(c));
     return c.body(null, 204);
   })
   .get(
@@ -103,12 +104,12 @@ export const groupsRoutes = new Hono<AppEnv>()
   .put("/:groupId/users/:userId", requireScope("okta.groups.manage"), async (c) => {
     const db = c.get("db");
     const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUserById(db, c.req.param("userId"))]);
-    await addMember(c.env, db, group, user);
+    await addMember(c.env, db, group, user, await auditOf(c));
     return c.body(null, 204);
   })
   .delete("/:groupId/users/:userId", requireScope("okta.groups.manage"), async (c) => {
     const db = c.get("db");
     const [group, user] = await Promise.all([requireGroup(db, c.req.param("groupId")), requireUserById(db, c.req.param("userId"))]);
-    await removeMember(c.env, db, group, user);
+    await removeMember(c.env, db, group, user, await auditOf(c));
     return c.body(null, 204);
   });

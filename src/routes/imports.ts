@@ -9,6 +9,7 @@ import { DomainError } from "../domain/errors";
 import { DEFAULT_INBOUND, inboundPatchSchema, mergeInbound } from "../imports/inbound-settings";
 import { DEFAULT_SAFEGUARDS, safeguardPatchSchema, type SafeguardSettings } from "../imports/safeguards";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { jsonBody, queryParams } from "../http/validation";
@@ -46,7 +47,7 @@ export const appImportsRoutes = new Hono<AppEnv>()
     const app = await requireApp(db, c.req.param("appId"));
     await requireProvisioning(db, app);
     const { type, dryRun } = c.req.valid("json");
-    const session = await appCoordinator(c.env, app.id).startImport({ type, dryRun, trigger: "MANUAL" });
+    const session = await appCoordinator(c.env, app.id, await auditOf(c)).startImport({ type, dryRun, trigger: "MANUAL" });
     return c.json(sessionJson(session, baseUrl(c)), 202);
   })
   .get(
@@ -90,7 +91,7 @@ export const appImportsRoutes = new Hono<AppEnv>()
     jsonBody(confirmImportSchema, "confirmation"),
     async (c) => {
       const { itemIds, all, activate } = c.req.valid("json");
-      const session = await appCoordinator(c.env, c.req.param("appId")).confirmImport(c.req.param("sessionId"), {
+      const session = await appCoordinator(c.env, c.req.param("appId"), await auditOf(c)).confirmImport(c.req.param("sessionId"), {
         seqs: all ? "all" : (itemIds ?? []).map(Number),
         activate,
       });
@@ -98,7 +99,7 @@ export const appImportsRoutes = new Hono<AppEnv>()
     },
   )
   .post("/:appId/imports/:sessionId/cancel", requireScope("okta.apps.manage"), async (c) => {
-    const session = await appCoordinator(c.env, c.req.param("appId")).cancelImport(c.req.param("sessionId"));
+    const session = await appCoordinator(c.env, c.req.param("appId"), await auditOf(c)).cancelImport(c.req.param("sessionId"));
     await wakeWaitingImports(c.env, c.get("db"));
     return c.json(sessionJson(session, baseUrl(c)));
   });
@@ -133,7 +134,7 @@ export const orgImportRoutes = new Hono<AppEnv>()
     const roadblock = await getOrgSetting<Roadblock>(db, ROADBLOCK_KEY);
     if (!roadblock) throw DomainError.notFound("import-roadblock", "ImportRoadblock");
     // The coordinator applies the paused import and hands the roadblock to the next paused one, if any.
-    const session = await appCoordinator(c.env, roadblock.appId).resumeImport(roadblock.sessionId);
+    const session = await appCoordinator(c.env, roadblock.appId, await auditOf(c)).resumeImport(roadblock.sessionId);
     await wakeWaitingImports(c.env, db);
     return c.json(sessionJson(session, baseUrl(c)));
   })
@@ -141,7 +142,7 @@ export const orgImportRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const roadblock = await getOrgSetting<Roadblock>(db, ROADBLOCK_KEY);
     if (!roadblock) throw DomainError.notFound("import-roadblock", "ImportRoadblock");
-    const session = await appCoordinator(c.env, roadblock.appId).cancelImport(roadblock.sessionId);
+    const session = await appCoordinator(c.env, roadblock.appId, await auditOf(c)).cancelImport(roadblock.sessionId);
     await wakeWaitingImports(c.env, db);
     return c.json(sessionJson(session, baseUrl(c)));
   });

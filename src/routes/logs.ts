@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { listLogEvents } from "../db/queries/system-log";
+import { listLogEvents, logColumns, logFilterRules } from "../db/queries/system-log";
 import { logEventJson } from "../audit/system-log";
 import { cursorNumber, decodeCursor } from "../domain/cursor";
-import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { limitParam, respondWithPage } from "../http/pagination";
 import { queryParams } from "../http/validation";
+import { whereFrom } from "../http/search-params";
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -21,20 +21,19 @@ const listQuery = z.object({
   sortOrder: z.enum(["ASCENDING", "DESCENDING"]).default("ASCENDING"),
 });
 
-/** GET /api/v1/logs: since (default 7 days ago), until, filter (eventType eq "..."), q, sortOrder, after/limit. */
+/**
+ * GET /api/v1/logs: since (default 7 days ago), until, filter (eventType, severity, actor.*,
+ * target.*, outcome.*, client.ipAddress, transaction.*, debugContext.debugData.requestId with
+ * eq, and/or; sw/co on some), q, sortOrder, after/limit.
+ */
 export const logsRoutes = new Hono<AppEnv>().get("/", requireScope("okta.logs.read"), queryParams(listQuery), async (c) => {
   const query = c.req.valid("query");
-  let eventType: string | undefined;
-  if (query.filter) {
-    const match = /^\s*eventType\s+eq\s+"([^"]+)"\s*$/.exec(query.filter);
-    if (!match) throw new DomainError("E0000031", "", [`filter: only eventType eq "<type>" is supported`]);
-    eventType = match[1];
-  }
+  const where = whereFrom(query.filter, "filter", logFilterRules, logColumns);
   const key = query.after ? decodeCursor(query.after, 2) : undefined;
   const rows = await listLogEvents(c.get("db"), {
     since: query.since ? new Date(query.since) : new Date(Date.now() - 7 * 24 * 3_600_000),
     until: query.until ? new Date(query.until) : undefined,
-    eventType,
+    where,
     q: query.q,
     after: key ? { published: cursorNumber(key[0]), uuid: String(key[1]) } : undefined,
     limit: query.limit,

@@ -6,6 +6,7 @@ import { getApp } from "../db/queries/apps";
 import { getMapping, listMappings } from "../db/queries/mappings";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId } from "../http/search-params";
@@ -47,6 +48,6 @@ export const mappingsRoutes = new Hono<AppEnv>()
   .post("/:mappingId", requireScope("okta.profileMappings.manage"), jsonBody(mappingUpdateSchema, "mapping"), async (c) => {
     const db = c.get("db");
     const { mapping, app } = await requireMapping(db, c.req.param("mappingId"));
-    const updated = await updateMapping(c.env, db, mapping, c.req.valid("json").properties);
+    const updated = await updateMapping(c.env, db, mapping, c.req.valid("json").properties, await auditOf(c));
     return c.json(mappingJson(updated, app, baseUrl(c), true));
   });

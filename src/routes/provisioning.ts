@@ -5,6 +5,7 @@ import { appCoordinator } from "../coordinator/client";
 import type { DeactivationHold, TaskRow } from "../coordinator/provisioning-store";
 import { DomainError } from "../domain/errors";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { requireApp } from "../services/lookups";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
@@ -162,13 +163,13 @@ export const provisioningRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
     await requireProvisioning(db, app);
-    return c.json(await appCoordinator(c.env, app.id).provisionUsers(), 202);
+    return c.json(await appCoordinator(c.env, app.id, await auditOf(c)).provisionUsers(), 202);
   })
   .post("/:appId/provisioning/users/:userId/sync", requireScope("okta.apps.manage"), async (c) => {
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
     await requireProvisioning(db, app);
-    return c.json(await appCoordinator(c.env, app.id).syncUserNow(c.req.param("userId")));
+    return c.json(await appCoordinator(c.env, app.id, await auditOf(c)).syncUserNow(c.req.param("userId")));
   })
   .get(
     "/:appId/provisioning/tasks",
@@ -185,7 +186,7 @@ export const provisioningRoutes = new Hono<AppEnv>()
   .post("/:appId/provisioning/tasks/:taskId/retry", requireScope("okta.apps.manage"), async (c) => {
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
-    const task = await appCoordinator(c.env, app.id).retryTask(c.req.param("taskId"));
+    const task = await appCoordinator(c.env, app.id, await auditOf(c)).retryTask(c.req.param("taskId"));
     return c.json(taskJson(task, app.id, baseUrl(c)));
   })
   .get("/:appId/provisioning/circuit-breaker", requireScope("okta.apps.read"), async (c) => {

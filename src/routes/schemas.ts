@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { getAppUserSchema } from "../db/queries/app-user-schemas";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { requireApp } from "../services/lookups";
 import { baseUrl } from "../http/pagination";
@@ -19,6 +20,6 @@ export const schemasRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
     const posted = c.req.valid("json").definitions.custom.properties ?? {};
-    const saved = await updateAppUserSchema(c.env, db, app, posted);
+    const saved = await updateAppUserSchema(c.env, db, app, posted, await auditOf(c));
     return c.json(appUserSchemaJson(app, saved, baseUrl(c)));
   });

@@ -8,6 +8,7 @@ import { userColumns, userFilterRules, userSearchRules } from "../db/queries/sea
 import { DomainError } from "../domain/errors";
 import type { LifecycleOperation } from "../domain/user-lifecycle";
 import { requireScope } from "../http/auth";
+import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, oneOfFilterOrSearch, whereFrom } from "../http/search-params";
@@ -45,7 +46,7 @@ const lifecycleQuery = queryParams(z.object({ sendEmail: booleanParam(true) }));
 function lifecycle(operation: LifecycleOperation) {
   return async (c: Context<AppEnv>) => {
     const db = c.get("db");
-    await changeLifecycle(c.env, db, await requireUser(db, c.req.param("idOrLogin")!), operation);
+    await changeLifecycle(c.env, db, await requireUser(db, c.req.param("idOrLogin")!), operation, await auditOf(c));
     return c.json({});
   };
 }
@@ -59,7 +60,7 @@ export const usersRoutes = new Hono<AppEnv>()
     jsonBody(createUserSchema, "user"),
     profileCaps,
     async (c) => {
-      const user = await createUser(c.env, c.get("db"), c.req.valid("json"), c.req.valid("query").activate);
+      const user = await createUser(c.env, c.get("db"), c.req.valid("json"), c.req.valid("query").activate, await auditOf(c));
       return c.json(userJson(user, baseUrl(c)));
     },
   )
@@ -86,16 +87,16 @@ export const usersRoutes = new Hono<AppEnv>()
   .post("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(partialUserSchema, "user"), profileCaps, async (c) => {
     const db = c.get("db");
     const user = await requireUser(db, c.req.param("idOrLogin"));
-    return c.json(userJson(await changeUser(c.env, db, user, c.req.valid("json"), "merge"), baseUrl(c)));
+    return c.json(userJson(await changeUser(c.env, db, user, c.req.valid("json"), "merge", await auditOf(c)), baseUrl(c)));
   })
   .put("/:idOrLogin", requireScope("okta.users.manage"), jsonBody(replaceUserSchema, "user"), profileCaps, async (c) => {
     const db = c.get("db");
     const user = await requireUser(db, c.req.param("idOrLogin"));
-    return c.json(userJson(await changeUser(c.env, db, user, c.req.valid("json"), "replace"), baseUrl(c)));
+    return c.json(userJson(await changeUser(c.env, db, user, c.req.valid("json"), "replace", await auditOf(c)), baseUrl(c)));
   })
   .delete("/:idOrLogin", requireScope("okta.users.manage"), queryParams(z.object({ sendEmail: booleanParam(false) })), async (c) => {
     const db = c.get("db");
-    await deleteUser(c.env, db, await requireUser(db, c.req.param("idOrLogin")));
+    await deleteUser(c.env, db, await requireUser(db, c.req.param("idOrLogin")), await auditOf(c));
     return c.body(null, 204);
   })
   .get("/:idOrLogin/groups", requireScope("okta.users.read"), async (c) => {

@@ -1,5 +1,5 @@
 import { tokenGate } from "../access/gate-client";
-import { writeLog, type LogEventInput } from "../audit/system-log";
+import { writeLog, type AuditContext, type LogEventInput } from "../audit/system-log";
 import { hashToken } from "../crypto/token-hash";
 import type { DB } from "../db/client";
 import type { ApiTokenRow } from "../db/schema";
@@ -8,7 +8,6 @@ import { getUser } from "../db/queries/users";
 import { newTokenValue, TOKEN_CLIENT_NAME, TOKEN_WINDOW_MS } from "../domain/api-tokens";
 import { DomainError } from "../domain/errors";
 import { newId } from "../domain/ids";
-import type { Principal } from "../http/auth";
 
 // API tokens: minted here (a provisio extension), listed, renamed and revoked as in Okta. Every
 // change is written to the System Log; no value or hash ever is.
@@ -19,19 +18,13 @@ export async function requireToken(db: DB, id: string): Promise<ApiTokenRow> {
   return row;
 }
 
-function actorOf(principal: Principal) {
-  const id = principal.kind === "ssws" ? principal.tokenId : principal.clientId;
-  return { id, type: principal.kind === "ssws" ? "Token" : "PublicClientApp", alternateId: id, displayName: id };
-}
-
-function tokenEvent(kind: "create" | "revoke" | "update", row: ApiTokenRow, principal: Principal, requestId: string): LogEventInput {
+function tokenEvent(kind: "create" | "revoke" | "update", row: ApiTokenRow, audit: AuditContext): LogEventInput {
   const verb = { create: "Create", revoke: "Revoke", update: "Update" }[kind];
   return {
     eventType: `system.api_token.${kind}`,
     displayMessage: `${verb} API token`,
-    actor: actorOf(principal),
+    audit,
     target: [{ id: row.id, type: "Token", displayName: row.name }],
-    requestId,
   };
 }
 
@@ -39,8 +32,7 @@ function tokenEvent(kind: "create" | "revoke" | "update", row: ApiTokenRow, prin
 export async function mintToken(
   db: DB,
   input: { name: string; userId?: string },
-  principal: Principal,
-  requestId: string,
+  audit: AuditContext,
 ): Promise<{ row: ApiTokenRow; value: string }> {
   if (input.userId && !(await getUser(db, input.userId)))
     throw DomainError.validation("userId", `userId: no user has the id ${input.userId}`);
@@ -61,7 +53,7 @@ export async function mintToken(
     expiresAt: new Date(now.getTime() + TOKEN_WINDOW_MS),
   };
   await insertToken(db, row);
-  await writeLog(db, [tokenEvent("create", row, principal, requestId)]);
+  await writeLog(db, [tokenEvent("create", row, audit)]);
   return { row, value };
 }
 
@@ -69,17 +61,17 @@ export async function mintToken(
  * Revokes a token: its gate refuses it from the next request on (and remembers that in its own
  * storage), then D1 records it, so it leaves the list. Revoking twice is harmless.
  */
-export async function revokeToken(env: Env, db: DB, row: ApiTokenRow, principal: Principal, requestId: string): Promise<void> {
+export async function revokeToken(env: Env, db: DB, row: ApiTokenRow, audit: AuditContext): Promise<void> {
   await tokenGate(env, row.tokenHash).revoke();
   await revokeTokenRow(db, row.id, new Date());
-  await writeLog(db, [tokenEvent("revoke", row, principal, requestId)]);
+  await writeLog(db, [tokenEvent("revoke", row, audit)]);
 }
 
-export async function updateToken(db: DB, row: ApiTokenRow, name: string | undefined, principal: Principal, requestId: string) {
+export async function updateToken(db: DB, row: ApiTokenRow, name: string | undefined, audit: AuditContext) {
   if (name === undefined || name === row.name) return row;
   const now = new Date();
   await renameToken(db, row.id, name, now);
   const updated = { ...row, name, lastUpdated: now };
-  await writeLog(db, [tokenEvent("update", updated, principal, requestId)]);
+  await writeLog(db, [tokenEvent("update", updated, audit)]);
   return updated;
 }

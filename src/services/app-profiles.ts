@@ -3,6 +3,7 @@ import type { AppRow, ProfileMappingRow } from "../db/schema";
 import { getAppUserSchema, saveAppUserSchema } from "../db/queries/app-user-schemas";
 import { getMappingForApp, insertMapping, updateMappingProperties } from "../db/queries/mappings";
 import { appCoordinator } from "../coordinator/client";
+import type { AuditContext } from "../audit/system-log";
 import { loadOne } from "../coordinator/assignment-store";
 import { baselineFor } from "../assignments/app-user-rules";
 import { DomainError } from "../domain/errors";
@@ -21,7 +22,7 @@ export function newMappingStatement(db: DB, appId: string, now: Date) {
  * POST /meta/schemas/apps/{appId}/default: merges the custom definitions; removing an attribute
  * also removes its mapping and every user's value of it, through the app's coordinator.
  */
-export async function updateAppUserSchema(env: Env, db: DB, app: AppRow, posted: Record<string, unknown>) {
+export async function updateAppUserSchema(env: Env, db: DB, app: AppRow, posted: Record<string, unknown>, audit?: AuditContext) {
   const current = await getAppUserSchema(db, app.id);
   const { next, removed } = mergeCustomAttributes(current?.custom ?? {}, posted);
   const now = new Date();
@@ -32,7 +33,7 @@ export async function updateAppUserSchema(env: Env, db: DB, app: AppRow, posted:
       const properties = Object.fromEntries(Object.entries(mapping.properties).filter(([key]) => !removed.includes(key)));
       await updateMappingProperties(db, mapping.id, properties, now);
     }
-    await appCoordinator(env, app.id).reconcileAll("app user attributes removed", removed);
+    await appCoordinator(env, app.id, audit).reconcileAll("app user attributes removed", removed);
   }
   return getAppUserSchema(db, app.id);
 }
@@ -47,6 +48,7 @@ export async function updateMapping(
   db: DB,
   mapping: ProfileMappingRow,
   posted: Record<string, { expression: string | null; pushStatus?: "PUSH" | "DONT_PUSH" | null }>,
+  audit?: AuditContext,
 ): Promise<ProfileMappingRow> {
   const schema = await getAppUserSchema(db, mapping.appId);
   const custom = schema?.custom ?? {};
@@ -75,7 +77,7 @@ export async function updateMapping(
   }
   if (causes.length > 0) throw DomainError.validation("mapping", ...causes);
   const updated = (await updateMappingProperties(db, mapping.id, properties, new Date())) ?? mapping;
-  await appCoordinator(env, mapping.appId).reconcileAll("profile mapping changed");
+  await appCoordinator(env, mapping.appId, audit).reconcileAll("profile mapping changed");
   return updated;
 }
 

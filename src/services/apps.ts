@@ -10,6 +10,8 @@ import type { ApplicationInput } from "../wire/app";
 import { newMappingStatement } from "./app-profiles";
 import { oauthClientParts } from "../oauth/client-registration";
 import { forgetClient } from "../access/gate-client";
+import { logStatements, writeLog, type AuditContext } from "../audit/system-log";
+import { appEvent } from "../audit/events";
 
 type Json = Record<string, unknown>;
 
@@ -77,7 +79,7 @@ async function customName(db: DB, label: string): Promise<string> {
   return `${stem}_${(await appQueries.countNamesLike(db, stem)) + 1}`;
 }
 
-export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean): Promise<AppRow> {
+export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean, audit?: AuditContext): Promise<AppRow> {
   const name = input.name ?? FIXED_NAMES[input.signOnMode];
   checkSettings(input, name === undefined);
   const now = new Date();
@@ -99,13 +101,17 @@ export async function createApp(env: Env, db: DB, input: ApplicationInput, activ
     created: now,
     lastUpdated: now,
   };
-  // The app and its Okta user -> app user mapping appear together.
-  await db.batch([appQueries.insertApp(db, row), newMappingStatement(db, row.id, now)]);
+  // The app and its Okta user -> app user mapping appear together, with the event that records them.
+  await db.batch([
+    appQueries.insertApp(db, row),
+    newMappingStatement(db, row.id, now),
+    ...logStatements(db, [appEvent("create", row, audit)], now),
+  ]);
   return row;
 }
 
 /** PUT /apps/{id}: replaces the app; id, name, status, created and lastUpdated are not taken from the body. */
-export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput): Promise<AppRow> {
+export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput, audit?: AuditContext): Promise<AppRow> {
   checkSettings(input, app.name !== FIXED_NAMES[input.signOnMode]);
   const { settings, credentials } = await withOAuthClient(
     app.id,
@@ -125,13 +131,15 @@ export async function replaceApp(env: Env, db: DB, app: AppRow, input: Applicati
     lastUpdated: new Date(),
   };
   const updated = (await appQueries.updateApp(db, app.id, changes)) ?? app;
+  await writeLog(db, [appEvent("update", updated, audit)]);
   await forgetClientOf(env, app);
   return updated;
 }
 
-export async function setAppStatus(env: Env, db: DB, app: AppRow, status: AppRow["status"]): Promise<void> {
+export async function setAppStatus(env: Env, db: DB, app: AppRow, status: AppRow["status"], audit?: AuditContext): Promise<void> {
   if (app.status === status) return;
   await appQueries.updateApp(db, app.id, { status, lastUpdated: new Date() });
+  await writeLog(db, [appEvent(status === "ACTIVE" ? "activate" : "deactivate", app, audit)]);
   await forgetClientOf(env, app);
 }
 
@@ -141,10 +149,10 @@ async function forgetClientOf(env: Env, app: AppRow): Promise<void> {
 }
 
 /** Okta deletes only inactive apps; the app's assignments go with it, through its coordinator. */
-export async function deleteApp(env: Env, app: AppRow): Promise<void> {
+export async function deleteApp(env: Env, app: AppRow, audit?: AuditContext): Promise<void> {
   if (app.status !== "INACTIVE") {
     throw new DomainError("E0000056", "", ["Application must be deactivated before it can be deleted."]);
   }
-  await appCoordinator(env, app.id).deleteApp();
+  await appCoordinator(env, app.id, audit).deleteApp();
   await forgetClientOf(env, app);
 }

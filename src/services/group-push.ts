@@ -4,6 +4,7 @@ import { getAppGroup } from "../db/queries/app-groups";
 import { deletePushMapping, insertPushMapping, pushMappingForSource, updatePushMapping } from "../db/queries/group-push";
 import { getGroup } from "../db/queries/groups";
 import { appCoordinator } from "../coordinator/client";
+import type { AuditContext } from "../audit/system-log";
 import { DomainError } from "../domain/errors";
 import { randomChars } from "../domain/ids";
 import type { CreatePushMappingInput } from "../wire/group-push";
@@ -13,7 +14,13 @@ import { requireProvisioning } from "./provisioning";
  * POST /apps/{appId}/group-push/mappings. The group to push must not be one the app is
  * assigned to (Okta doesn't support the same group for both; use a separate push group).
  */
-export async function createPushMapping(env: Env, db: DB, app: AppRow, input: CreatePushMappingInput): Promise<GroupPushMappingRow> {
+export async function createPushMapping(
+  env: Env,
+  db: DB,
+  app: AppRow,
+  input: CreatePushMappingInput,
+  audit?: AuditContext,
+): Promise<GroupPushMappingRow> {
   await requireProvisioning(db, app);
   if (Boolean(input.targetGroupId) === Boolean(input.targetGroupName)) {
     throw DomainError.validation(
@@ -43,7 +50,7 @@ export async function createPushMapping(env: Env, db: DB, app: AppRow, input: Cr
     lastUpdated: now,
   };
   await insertPushMapping(db, row);
-  if (row.status === "ACTIVE") await appCoordinator(env, app.id).pushMappingChanged(row.id);
+  if (row.status === "ACTIVE") await appCoordinator(env, app.id, audit).pushMappingChanged(row.id);
   return row;
 }
 
@@ -53,17 +60,24 @@ export async function setPushMappingStatus(
   db: DB,
   mapping: GroupPushMappingRow,
   status: "ACTIVE" | "INACTIVE",
+  audit?: AuditContext,
 ): Promise<GroupPushMappingRow> {
   const row = (await updatePushMapping(db, mapping.id, { status, lastUpdated: new Date() })) ?? mapping;
-  if (status === "ACTIVE") await appCoordinator(env, mapping.appId).pushMappingChanged(mapping.id);
+  if (status === "ACTIVE") await appCoordinator(env, mapping.appId, audit).pushMappingChanged(mapping.id);
   return row;
 }
 
 /** DELETE: only an INACTIVE mapping; the downstream group is deleted or left as asked. */
-export async function removePushMapping(env: Env, db: DB, mapping: GroupPushMappingRow, deleteTargetGroup: boolean): Promise<void> {
+export async function removePushMapping(
+  env: Env,
+  db: DB,
+  mapping: GroupPushMappingRow,
+  deleteTargetGroup: boolean,
+  audit?: AuditContext,
+): Promise<void> {
   if (mapping.status !== "INACTIVE") {
     throw new DomainError("E0000027", "the mapping must be INACTIVE before it is deleted", ["Set status INACTIVE with PATCH first."]);
   }
   await deletePushMapping(db, mapping.id);
-  await appCoordinator(env, mapping.appId).pushMappingDeleted(mapping.id, mapping.targetGroupId, deleteTargetGroup);
+  await appCoordinator(env, mapping.appId, audit).pushMappingDeleted(mapping.id, mapping.targetGroupId, deleteTargetGroup);
 }

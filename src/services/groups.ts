@@ -7,6 +7,8 @@ import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
 import { DomainError, isUniqueViolation } from "../domain/errors";
 import { newId } from "../domain/ids";
 import type { GroupProfileInput } from "../wire/group";
+import { writeLog, type AuditContext } from "../audit/system-log";
+import { groupAssignmentEvent, groupEvent, membershipEvent } from "../audit/events";
 
 function nameTaken(): DomainError {
   return DomainError.validation("name", "name: An object with this field already exists in the current organization");
@@ -21,7 +23,7 @@ function profileColumns(profile: GroupProfileInput) {
   };
 }
 
-export async function createGroup(db: DB, profile: GroupProfileInput): Promise<GroupRow> {
+export async function createGroup(db: DB, profile: GroupProfileInput, audit?: AuditContext): Promise<GroupRow> {
   if (await groupQueries.findGroupIdByName(db, profile.name)) throw nameTaken();
   const now = new Date();
   const row: GroupRow = {
@@ -38,55 +40,73 @@ export async function createGroup(db: DB, profile: GroupProfileInput): Promise<G
     if (isUniqueViolation(error)) throw nameTaken();
     throw error;
   }
+  await writeLog(db, [groupEvent("create", row, audit)]);
   return row;
 }
 
 /** PUT /groups/{id} replaces the profile (Okta allows it for OKTA_GROUP only). */
-export async function replaceGroupProfile(db: DB, group: GroupRow, profile: GroupProfileInput): Promise<GroupRow> {
+export async function replaceGroupProfile(db: DB, group: GroupRow, profile: GroupProfileInput, audit?: AuditContext): Promise<GroupRow> {
   if (group.type !== "OKTA_GROUP") throw DomainError.validation("type", "Only OKTA_GROUP profiles can be replaced");
   const holder = await groupQueries.findGroupIdByName(db, profile.name);
   if (holder && holder !== group.id) throw nameTaken();
+  let updated: GroupRow;
   try {
-    return (await groupQueries.updateGroup(db, group.id, { ...profileColumns(profile), lastUpdated: new Date() })) ?? group;
+    updated = (await groupQueries.updateGroup(db, group.id, { ...profileColumns(profile), lastUpdated: new Date() })) ?? group;
   } catch (error) {
     if (isUniqueViolation(error)) throw nameTaken();
     throw error;
   }
+  await writeLog(db, [groupEvent("update", updated, audit)]);
+  return updated;
 }
 
 /**
  * Deletes the group with its memberships and app assignments, then has each app that assigned
  * it re-check its group-controlled users.
  */
-export async function deleteGroup(env: Env, db: DB, group: GroupRow): Promise<void> {
+export async function deleteGroup(env: Env, db: DB, group: GroupRow, audit?: AuditContext): Promise<void> {
   const [appIds, pushed] = await Promise.all([appIdsOfGroup(db, group.id), pushMappingsOfGroup(db, group.id)]);
   await groupQueries.deleteGroup(db, group.id);
+  // Its app assignments went with it (ON DELETE CASCADE): each is recorded as removed.
+  await writeLog(db, [
+    groupEvent("delete", group, audit),
+    ...appIds.map((appId) => groupAssignmentEvent("remove", appId, group, undefined, undefined, audit)),
+  ]);
   await Promise.all([
-    ...appIds.map((appId) => appCoordinator(env, appId).groupDeleted()),
+    ...appIds.map((appId) => appCoordinator(env, appId, audit).groupDeleted()),
     // Its push mappings went with it: each app forgets what it pushed (the downstream group stays).
-    ...pushed.map((mapping) => appCoordinator(env, mapping.appId).pushMappingDeleted(mapping.id, null, false)),
+    ...pushed.map((mapping) => appCoordinator(env, mapping.appId, audit).pushMappingDeleted(mapping.id, null, false)),
   ]);
 }
 
 /** PUT /groups/{id}/users/{userId}: idempotent; the apps the group is assigned to follow. */
-export async function addMember(env: Env, db: DB, group: GroupRow, user: UserRow): Promise<void> {
+export async function addMember(env: Env, db: DB, group: GroupRow, user: UserRow, audit?: AuditContext): Promise<void> {
   if (group.type !== "OKTA_GROUP") throw DomainError.validation("type", "Only OKTA_GROUP memberships can be managed");
   if (await groupQueries.isMember(db, group.id, user.id)) return;
   await groupQueries.addMembership(db, group.id, user.id, new Date());
-  await membershipChanged(env, db, group.id, user.id);
+  await writeLog(db, [membershipEvent("add", group, user, audit)]);
+  await membershipChanged(env, db, group.id, user.id, audit, "added");
 }
 
 /** DELETE /groups/{id}/users/{userId}: idempotent; the apps the group is assigned to follow. */
-export async function removeMember(env: Env, db: DB, group: GroupRow, user: UserRow): Promise<void> {
+export async function removeMember(env: Env, db: DB, group: GroupRow, user: UserRow, audit?: AuditContext): Promise<void> {
   if (group.type !== "OKTA_GROUP") throw DomainError.validation("type", "Only OKTA_GROUP memberships can be managed");
   if (!(await groupQueries.isMember(db, group.id, user.id))) return;
   await groupQueries.removeMembership(db, group.id, user.id, new Date());
-  await membershipChanged(env, db, group.id, user.id);
+  await writeLog(db, [membershipEvent("remove", group, user, audit)]);
+  await membershipChanged(env, db, group.id, user.id, audit, "removed");
 }
 
 /** Apps that assign the group re-check the user; apps that push it re-push its members. */
-export async function membershipChanged(env: Env, db: DB, groupId: string, userId: string): Promise<void> {
+export async function membershipChanged(
+  env: Env,
+  db: DB,
+  groupId: string,
+  userId: string,
+  audit?: AuditContext,
+  change: "added" | "removed" = "added",
+): Promise<void> {
   const [assigning, pushing] = await Promise.all([appIdsOfGroup(db, groupId), pushMappingsOfGroup(db, groupId)]);
-  await reconcileUserInApps(env, assigning, userId);
-  await Promise.all(pushing.map((mapping) => appCoordinator(env, mapping.appId).pushMappingChanged(mapping.id)));
+  await reconcileUserInApps(env, assigning, userId, audit, { reason: `group membership ${change}`, groupId });
+  await Promise.all(pushing.map((mapping) => appCoordinator(env, mapping.appId, audit).pushMappingChanged(mapping.id)));
 }

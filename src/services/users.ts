@@ -12,6 +12,8 @@ import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
 import { membershipChanged } from "./groups";
 import { seal } from "../crypto/secret-box";
 import type { CreateUserInput, UserChangesInput } from "../wire/user";
+import { writeLog, type AuditContext, type LogEventInput } from "../audit/system-log";
+import { changedKeys, membershipEvent, passwordUpdateEvent, profileUpdateEvent, userLifecycleEvent } from "../audit/events";
 
 type Profile = Record<string, unknown>;
 type Credentials = CreateUserInput["credentials"];
@@ -56,7 +58,7 @@ function loginTaken(): DomainError {
   return DomainError.validation("login", "login: An object with this field already exists in the current organization");
 }
 
-export async function createUser(env: Env, db: DB, input: CreateUserInput, activate: boolean): Promise<UserRow> {
+export async function createUser(env: Env, db: DB, input: CreateUserInput, activate: boolean, audit?: AuditContext): Promise<UserRow> {
   await assertLoginFree(db, input.profile.login);
   const groupIds = [...new Set(input.groupIds ?? [])];
   const found = await existingGroupIds(db, groupIds);
@@ -90,13 +92,24 @@ export async function createUser(env: Env, db: DB, input: CreateUserInput, activ
     if (isUniqueViolation(error)) throw loginTaken();
     throw error;
   }
+  await writeLog(db, [
+    userLifecycleEvent("create", row, { to: row.status }, audit),
+    ...groupIds.map((groupId) => membershipEvent("add", groupId, row, audit)),
+  ]);
   // The first memberships grant (and push) what those groups grant, as later ones do.
-  for (const groupId of groupIds) await membershipChanged(env, db, groupId, row.id);
+  for (const groupId of groupIds) await membershipChanged(env, db, groupId, row.id, audit, "added");
   return row;
 }
 
 /** POST /users/{id} (partial: given profile keys are merged) and PUT (the profile is replaced). */
-export async function changeUser(env: Env, db: DB, user: UserRow, input: UserChangesInput, mode: "merge" | "replace"): Promise<UserRow> {
+export async function changeUser(
+  env: Env,
+  db: DB,
+  user: UserRow,
+  input: UserChangesInput,
+  mode: "merge" | "replace",
+  audit?: AuditContext,
+): Promise<UserRow> {
   const now = new Date();
   const changes: Partial<UserRow> = { lastUpdated: now, ...(await credentialColumns(input.credentials, now)) };
   if (input.profile) {
@@ -113,9 +126,14 @@ export async function changeUser(env: Env, db: DB, user: UserRow, input: UserCha
     if (isUniqueViolation(error)) throw loginTaken();
     throw error;
   }
+  const events: LogEventInput[] = [];
+  const changed = input.profile ? changedKeys(user.profile, updated.profile) : [];
+  if (changed.length > 0) events.push(profileUpdateEvent(updated, changed, audit));
+  if (input.credentials?.password) events.push(passwordUpdateEvent(updated, audit));
+  await writeLog(db, events);
   // Mapped app-user attributes follow the Okta profile.
-  if (input.profile) await reconcileEverywhere(env, db, user.id);
-  if (input.credentials?.password) await announcePasswordChange(env, db, user.id, input.credentials.password.value);
+  if (input.profile) await reconcileEverywhere(env, db, user.id, audit, "user profile changed");
+  if (input.credentials?.password) await announcePasswordChange(env, db, user.id, input.credentials.password.value, audit);
   return updated;
 }
 
@@ -123,24 +141,25 @@ export async function changeUser(env: Env, db: DB, user: UserRow, input: UserCha
  * Offers a new Okta password to the user's apps (those that sync Okta passwords push it). It
  * crosses to the coordinators sealed, and is only ever stored sealed.
  */
-async function announcePasswordChange(env: Env, db: DB, userId: string, password: string): Promise<void> {
+async function announcePasswordChange(env: Env, db: DB, userId: string, password: string, audit?: AuditContext): Promise<void> {
   const appIds = await appIdsForUser(db, userId);
   if (appIds.length === 0) return;
   const box = await seal(env.CREDENTIALS_KEY, password);
-  await Promise.all(appIds.map((appId) => appCoordinator(env, appId).passwordChanged(userId, box)));
+  await Promise.all(appIds.map((appId) => appCoordinator(env, appId, audit).passwordChanged(userId, box)));
 }
 
 /**
  * Applies a lifecycle operation, then lets every affected app's coordinator follow it (after
  * the status change, so that no new assignment can slip in for a deactivated user).
  */
-export async function changeLifecycle(env: Env, db: DB, user: UserRow, op: LifecycleOperation): Promise<UserRow> {
+export async function changeLifecycle(env: Env, db: DB, user: UserRow, op: LifecycleOperation, audit?: AuditContext): Promise<UserRow> {
   const status = applyLifecycle(op, user.status, Boolean(user.passwordHash));
   const now = new Date();
   const changes: Partial<UserRow> = { status, statusChanged: now, lastUpdated: now };
   if (op === "activate") changes.activated = now;
   const updated = (await userQueries.updateUser(db, user.id, changes)) ?? user;
-  await reconcileEverywhere(env, db, user.id);
+  await writeLog(db, [userLifecycleEvent(op, updated, { from: user.status, to: status }, audit)]);
+  await reconcileEverywhere(env, db, user.id, audit, `user ${op.endsWith("e") ? `${op}d` : `${op}ed`}`);
   return updated;
 }
 
@@ -149,21 +168,22 @@ export async function changeLifecycle(env: Env, db: DB, user: UserRow, op: Lifec
  * defaults follow a profile change, deactivation removes assignments, reactivation restores
  * the group-granted ones.
  */
-async function reconcileEverywhere(env: Env, db: DB, userId: string): Promise<void> {
+async function reconcileEverywhere(env: Env, db: DB, userId: string, audit: AuditContext | undefined, reason: string): Promise<void> {
   const [assigned, granted] = await Promise.all([appIdsForUser(db, userId), appIdsGrantedByGroups(db, userId)]);
-  await reconcileUserInApps(env, [...assigned, ...granted], userId);
+  await reconcileUserInApps(env, [...assigned, ...granted], userId, audit, { reason });
 }
 
 /**
  * DELETE /users/{id}: a user that is not yet DEPROVISIONED is deactivated (Okta requires a
  * second delete to remove it); a DEPROVISIONED user is deleted with its memberships.
  */
-export async function deleteUser(env: Env, db: DB, user: UserRow): Promise<"deactivated" | "deleted"> {
+export async function deleteUser(env: Env, db: DB, user: UserRow, audit?: AuditContext): Promise<"deactivated" | "deleted"> {
   if (user.status !== "DEPROVISIONED") {
-    await changeLifecycle(env, db, user, "deactivate");
+    await changeLifecycle(env, db, user, "deactivate", audit);
     return "deactivated";
   }
-  await reconcileEverywhere(env, db, user.id);
+  await reconcileEverywhere(env, db, user.id, audit, "user deleted");
   await userQueries.deleteUser(db, user.id);
+  await writeLog(db, [userLifecycleEvent("delete.initiated", user, {}, audit)]);
   return "deleted";
 }

@@ -153,9 +153,21 @@ describe("responses conform to Okta's published schemas", () => {
     expectConforms("ApplicationFeature", (await call("GET", `/api/v1/apps/${app.id}/features/INBOUND_PROVISIONING`)).body);
 
     await call("POST", `/api/v1/apps/${app.id}/imports`, { dryRun: true });
-    const logs = await call("GET", `/api/v1/logs?since=${new Date(stamp - 60_000).toISOString()}`);
+    // Every event this run wrote (assignments, group assignment, memberships, lifecycle, import, ...).
+    const logs = await call("GET", `/api/v1/logs?since=${new Date(stamp - 60_000).toISOString()}&limit=1000`);
     expect(logs.body.length).toBeGreaterThan(0);
     for (const event of logs.body) expectConforms("LogEvent", event);
+    const eventTypes = new Set(logs.body.map((event: { eventType: string }) => event.eventType));
+    for (const type of [
+      "user.lifecycle.create",
+      "group.lifecycle.create",
+      "group.user_membership.add",
+      "application.lifecycle.create",
+      "application.user_membership.add",
+      "group.application_assignment.add",
+      "system.import.start",
+    ])
+      expect(eventTypes, type).toContain(type);
 
     // The spec's TimeDuration pattern, ^P(?:$)(\d+Y)?..., accepts only "P" and so rejects Okta's own
     // example tokenWindow "P30D": tokenWindow is checked against ISO 8601 here instead.

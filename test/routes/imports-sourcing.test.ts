@@ -213,7 +213,7 @@ describe("system log and durability", () => {
     expect(start.uuid).toMatch(/^[0-9a-f-]{36}$/);
     expect((await logs("system.import.complete")).some((e: any) => e.debugContext.debugData.sessionId === session.id)).toBe(true);
     expect((await logs("application.user_membership.add")).some((e: any) => e.target[0].id === app.id)).toBe(true);
-    expect((await api("GET", "/api/v1/logs?filter=" + encodeURIComponent('actor.id eq "x"'))).status).toBe(400);
+    expect((await api("GET", "/api/v1/logs?filter=" + encodeURIComponent('published eq "x"'))).status).toBe(400);
   });
 
   it("resumes after the coordinator is evicted mid-import and reaches the same final state", async () => {

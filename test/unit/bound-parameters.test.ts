@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { createDb, MAX_BOUND_PARAMS } from "../../src/db/client";
 import type { AppUserRow } from "../../src/db/schema";
 import { deleteAppUsers, upsertAppUsers } from "../../src/db/queries/app-users";
+import { insertLogEvents } from "../../src/db/queries/system-log";
+import { logEvent } from "../../src/audit/system-log";
 
 type Statement = { toSQL(): { params: unknown[] } };
 const paramsOf = (statement: unknown) => (statement as Statement).toSQL().params.length;
@@ -44,5 +46,23 @@ describe("D1 bound-parameter chunking", () => {
     const deleteParams = deletes.map(paramsOf);
     expect(Math.max(...deleteParams)).toBeLessThanOrEqual(MAX_BOUND_PARAMS);
     expect(deleteParams.reduce((a, b) => a + b, 0)).toBe(1_003 + deletes.length);
+  });
+
+  it("inserts System Log events with one bound parameter per statement, splitting large payloads, losing no row", async () => {
+    const rows = Array.from({ length: 1_003 }, (_, i) =>
+      logEvent({ eventType: "test.bound", displayMessage: `event ${i} ${"x".repeat(400)}`, target: [{ id: `00u${i}`, type: "User" }] }),
+    );
+    const statements = insertLogEvents(db, rows);
+    expect(statements.length).toBeGreaterThan(1);
+    expect(statements.map(paramsOf).every((n) => n === 1)).toBe(true);
+    for (const statement of statements) {
+      const [payload] = (statement as unknown as { toSQL(): { params: string[] } }).toSQL().params;
+      expect(new TextEncoder().encode(payload).length).toBeLessThan(1_000_000);
+    }
+    await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+    const stored = await db.query.logEvents.findMany({ where: (t, { eq }) => eq(t.eventType, "test.bound") });
+    expect(stored).toHaveLength(1_003);
+    const first = stored.find((row) => row.uuid === rows[0].uuid)!;
+    expect(first).toEqual(rows[0]);
   });
 });

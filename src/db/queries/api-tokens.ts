@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull, ne, or } from "drizzle-orm";
 import type { DB } from "../client";
-import { apiTokens, type ApiTokenRow } from "../schema";
+import { apiTokens, users, type ApiTokenRow } from "../schema";
 
 export async function findTokenByHash(db: DB, tokenHash: string): Promise<ApiTokenRow | undefined> {
   return db.query.apiTokens.findFirst({ where: eq(apiTokens.tokenHash, tokenHash) });
@@ -45,4 +45,15 @@ export async function recordTokenUse(db: DB, id: string, use: { lastUsed: Date; 
 
 export async function renameToken(db: DB, id: string, name: string, now: Date): Promise<void> {
   await db.update(apiTokens).set({ name, lastUpdated: now }).where(eq(apiTokens.id, id));
+}
+
+/** A token's name and the Okta user it is recorded against (for the System Log's actor). */
+export async function tokenWithOwner(db: DB, id: string) {
+  const [row] = await db
+    .select({ name: apiTokens.name, userId: apiTokens.userId, login: users.login, firstName: users.firstName, lastName: users.lastName })
+    .from(apiTokens)
+    .leftJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.id, id))
+    .limit(1);
+  return row;
 }
