@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createApp, createGroup, createUser } from "../helpers/api";
+import { ConsoleClient } from "../helpers/console";
 import { downstreamUser, importingApp, runImport } from "../helpers/imports";
 import { eventually, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
 
@@ -197,5 +198,18 @@ describe("bad input is a 4xx, never a 500", () => {
     });
     const listed = await api("GET", `/api/v1/groups?expand=stats&filter=${encodeURIComponent(`id eq "${group.id}"`)}`);
     expect(listed.body[0]._embedded.stats).toMatchObject({ usersCount: 0, appsCount: 0, groupPushMappingsCount: 1 });
+  });
+});
+
+// Found by the route fuzzer and the concurrency proof (issue 8).
+describe("found by the proof tests", () => {
+  it("answers the console's import progress without a session id with 404, not 500 (route fuzzer)", async () => {
+    const app = await createApp();
+    const browser = new ConsoleClient();
+    await browser.signIn();
+    for (const query of ["", "?session=", "?result=GROUP"]) {
+      const page = await browser.get(`/admin/apps/${app.id}/import/progress${query}`);
+      expect(page.status, query).toBe(404);
+    }
   });
 });
