@@ -27,6 +27,7 @@ export class ScimClient {
   async request<T = Json>(method: string, path: string, body?: unknown): Promise<ScimOutcome<T>> {
     const url = this.connection.baseUrl.replace(/\/+$/, "") + path;
     let response: Response;
+    let text: string;
     try {
       response = await this.fetcher(url, {
         method,
@@ -40,6 +41,8 @@ export class ScimClient {
         // A redirect could lead anywhere (http, private addresses): it is an answer, not followed.
         redirect: "manual",
       });
+      // Inside the try: the timeout also covers the body, which can stall after the headers.
+      text = await response.text();
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       return {
@@ -49,7 +52,6 @@ export class ScimClient {
         reason: timedOut ? `no answer within ${this.connection.timeoutMs} ms` : `network error: ${describe(error)}`,
       };
     }
-    const text = await response.text();
     const parsed = parseJson(text);
     if (response.ok) return { ok: true, status: response.status, body: (parsed ?? {}) as T };
     const reason = `${response.status} ${scimDetail(parsed) ?? (text.slice(0, 200) || response.statusText)}`;

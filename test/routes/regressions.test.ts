@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { api, createApp, createGroup, createUser } from "../helpers/api";
 import { ConsoleClient } from "../helpers/console";
 import { downstreamUser, importingApp, runImport } from "../helpers/imports";
-import { eventually, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
+import { eventually, provisionedApp, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
 
 // Regression tests for defects a code review found.
 
@@ -211,5 +211,14 @@ describe("found by the proof tests", () => {
       const page = await browser.get(`/admin/apps/${app.id}/import/progress${query}`);
       expect(page.status, query).toBe(404);
     }
+  });
+
+  it("reports a downstream whose answer stalls after its headers as a failed check, not a 500", async () => {
+    const { app, scim } = await provisionedApp();
+    await scim.fault({ method: "GET", path: "ServiceProviderConfig", kind: "stall-body", delayMs: 3_000, times: 1 });
+    const res = await api("POST", `/api/v1/apps/${app.id}/connections/default/test`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ status: "FAILURE", checks: [{ name: "ServiceProviderConfig", status: "FAILURE" }] });
+    expect(res.body.errorSummary).toContain("no answer within");
   });
 });

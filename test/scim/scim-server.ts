@@ -26,7 +26,7 @@ type Json = Record<string, any>;
 interface Fault {
   method?: string;
   path?: string;
-  kind: "429" | "500" | "delay" | "commit-then-hang" | "commit-then-409" | "malformed-resource";
+  kind: "429" | "500" | "delay" | "commit-then-hang" | "commit-then-409" | "malformed-resource" | "stall-body";
   times: number;
   retryAfter?: string;
   delayMs?: number;
@@ -239,6 +239,14 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
         return end(body);
       };
       next();
+      return;
+    }
+    case "stall-body": {
+      // The status line and headers arrive at once; the body only after delayMs.
+      response.status(200).type("application/scim+json");
+      response.flushHeaders();
+      response.write('{"schemas":');
+      setTimeout(() => response.end('["urn:ietf:params:scim:api:messages:2.0:ListResponse"]}'), fault.delayMs ?? 5_000);
       return;
     }
     case "commit-then-hang": {
