@@ -1,4 +1,7 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { membershipChanged } from "../../src/services/groups";
 import { api, createApp, createGroup, createUser } from "../helpers/api";
 import { ConsoleClient } from "../helpers/console";
 import { downstreamUser, importingApp, runImport } from "../helpers/imports";
@@ -220,5 +223,21 @@ describe("found by the proof tests", () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ status: "FAILURE", checks: [{ name: "ServiceProviderConfig", status: "FAILURE" }] });
     expect(res.body.errorSummary).toContain("no answer within");
+  });
+
+  it("does not leave a member removed while their group is unassigned with the app (concurrency test)", async () => {
+    const app = await createApp();
+    const group = await createGroup();
+    const user = await createUser();
+    await api("PUT", `/api/v1/groups/${group.id}/users/${user.id}`, undefined, { "Content-Length": "0" });
+    await api("PUT", `/api/v1/apps/${app.id}/groups/${group.id}`, undefined, { "Content-Length": "0" });
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.scope).toBe("GROUP");
+    // The interleaving the concurrent run hit: the removal's delete lands; the group is then
+    // unassigned, and its fan-out no longer lists the user as a member; only then does the
+    // removal look up which apps to re-check.
+    await env.DB.prepare("DELETE FROM group_members WHERE group_id = ? AND user_id = ?").bind(group.id, user.id).run();
+    expect((await api("DELETE", `/api/v1/apps/${app.id}/groups/${group.id}`)).status).toBe(204);
+    await membershipChanged(env, createDb(env.DB), group.id, user.id);
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).status).toBe(404);
   });
 });
