@@ -60,6 +60,8 @@ interface World {
   hooks: string[];
   tokens: string[];
   scimBaseUrl: string;
+  /** Ids that belong together, by the path parameters they fill ("appId,groupId": assigned groups). */
+  related: Record<string, string[][]>;
 }
 
 const auth = (token: string) => ({ Authorization: `SSWS ${token}`, Accept: "application/json", "Content-Type": "application/json" });
@@ -213,6 +215,21 @@ async function seedWorld(round: number): Promise<World> {
     hooks: hooks.map((h) => h.id),
     tokens: [token.id],
     scimBaseUrl: scim.baseUrl,
+    related: {
+      "appId,userId": [
+        [a0.id, users[0].id],
+        [a0.id, users[1].id],
+        [a0.id, users[4].id],
+        [a1.id, users[4].id],
+      ],
+      "appId,groupId": [
+        [a0.id, groups[0].id],
+        [a0.id, groups[1].id],
+      ],
+      "appId,mappingId": [[a1.id, push.id]],
+      "appId,sessionId": [[a1.id, session.id]],
+      "appId,taskId": tasks.map((t: { id: string }) => [a1.id, t.id]),
+    },
   };
 }
 
@@ -280,7 +297,8 @@ const WEIRD_SEGMENTS = [
   "a%0D%0Ab",
 ];
 
-const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "patch", "PROPFIND", "FOO"];
+// Methods workerd accepts (it refuses unknown ones before a request exists), odd ones included.
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "patch", "PROPFIND", "PURGE", "REPORT"];
 
 function poolFor(name: string, world: World): string[] {
   switch (name) {
@@ -668,12 +686,19 @@ const headersArb = fc
  */
 function apiRequest(route: Route, world: World): fc.Arbitrary<FuzzRequest> {
   const names = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
+  const independent = fc.tuple(
+    ...names.map((name) => (poolFor(name, world).length > 0 ? fc.constantFrom(...poolFor(name, world)).map(encode) : segment(name, world))),
+  );
+  const related = world.related[names.slice(0, 2).join(",")] ?? [];
   const clean = fc.record({
-    segments: fc.tuple(
-      ...names.map((name) =>
-        poolFor(name, world).length > 0 ? fc.constantFrom(...poolFor(name, world)).map(encode) : segment(name, world),
-      ),
-    ),
+    // Half the time ids that belong together (an app and a user assigned to it, ...).
+    segments:
+      related.length > 0
+        ? fc.oneof(
+            independent,
+            fc.tuple(fc.constantFrom(...related), independent).map(([pair, rest]) => [...pair.map(encode), ...rest.slice(2)]),
+          )
+        : independent,
     method: fc.constant(route.method),
     query: fc.oneof(fc.constant(""), cleanQuery(route, world)),
     body: route.body ? fromSchema(route.body, hintsFor(world), true).map((v) => JSON.stringify(keepUrlsLocal(v))) : fc.constant(undefined),
@@ -987,7 +1012,10 @@ describe("route fuzzing", () => {
     }
     expect(failures, `seed ${SEED}`).toEqual([]);
     expect(sent).toBe(REQUESTS);
-    // The fuzzer exercises the routes, not the rate limiter.
+    // The fuzzer exercises the routes, not the rate limiter, and gets past validation: in a full
+    // run nearly every API route succeeds at least once (never: import confirmation and the
+    // roadblock, which need a downstream this world does not have).
     expect(statuses.get(429) ?? 0).toBeLessThan(sent * 0.01);
+    if (REQUESTS >= 5_000) expect(neverOk.length, neverOk.join("; ")).toBeLessThanOrEqual(apiRoutes.length * 0.1);
   }, 900_000);
 });
