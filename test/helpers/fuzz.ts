@@ -442,7 +442,16 @@ export function mutate(value: unknown, changes: Mutation[]): unknown {
     else if (change.op === "add")
       Object.defineProperty(target, change.key, { value: change.value, enumerable: true, writable: true, configurable: true });
     else if (change.op === "wrap") target[key] = [target[key]];
-    else target[key] = typeof target[key] === "string" ? Number(target[key]) || [target[key]] : String(target[key]);
+    else target[key] = typeof target[key] === "string" ? Number(target[key]) || [target[key]] : retyped(target[key]);
   }
   return root;
+}
+
+/** A value as a string, whatever it is (an object may carry its own toString that is not a function). */
+function retyped(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "undefined";
+  } catch {
+    return "[unprintable]";
+  }
 }
