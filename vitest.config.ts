@@ -37,6 +37,12 @@ export default defineConfig(async () => {
             include: ["test/unit/**/*.test.ts", "test/routes/**/*.test.ts", ...(process.env.BENCH ? ["test/bench/**/*.test.ts"] : [])],
             setupFiles: ["./test/apply-migrations.ts"],
             globalSetup: ["./test/scim/global-setup.ts"],
+            // The route fuzzer's seed, request count and trace switch (test/routes/fuzz.test.ts); empty = its defaults.
+            provide: {
+              fuzzSeed: process.env.FUZZ_SEED ?? "",
+              fuzzRequests: process.env.FUZZ_REQUESTS ?? "",
+              fuzzDebug: process.env.FUZZ_DEBUG ?? "",
+            },
           },
         },
         {

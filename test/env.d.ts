@@ -7,3 +7,11 @@ declare global {
     }
   }
 }
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    fuzzSeed: string;
+    fuzzRequests: string;
+    fuzzDebug: string;
+  }
+}

@@ -27,6 +27,7 @@ export class ScimClient {
   async request<T = Json>(method: string, path: string, body?: unknown): Promise<ScimOutcome<T>> {
     const url = this.connection.baseUrl.replace(/\/+$/, "") + path;
     let response: Response;
+    let text: string;
     try {
       response = await this.fetcher(url, {
         method,
@@ -40,6 +41,8 @@ export class ScimClient {
         // A redirect could lead anywhere (http, private addresses): it is an answer, not followed.
         redirect: "manual",
       });
+      // Inside the try: the timeout also covers the body, which can stall after the headers.
+      text = await response.text();
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       return {
@@ -48,13 +51,6 @@ export class ScimClient {
         retryable: true,
         reason: timedOut ? `no answer within ${this.connection.timeoutMs} ms` : `network error: ${describe(error)}`,
       };
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      // The connection dropped while the body was arriving.
-      return { ok: false, status: null, retryable: true, reason: `network error: ${describe(error)}` };
     }
     const parsed = parseJson(text);
     // A success whose body cannot be read is not a success: nothing in it can be trusted.

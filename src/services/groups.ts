@@ -2,6 +2,7 @@ import type { DB } from "../db/client";
 import type { GroupRow, UserRow } from "../db/schema";
 import * as groupQueries from "../db/queries/groups";
 import { appIdsOfGroup } from "../db/queries/app-groups";
+import { appIdsForUser } from "../db/queries/app-users";
 import { pushMappingsOfGroup } from "../db/queries/group-push";
 import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
 import { DomainError, isUniqueViolation } from "../domain/errors";
@@ -97,7 +98,12 @@ export async function removeMember(env: Env, db: DB, group: GroupRow, user: User
   await membershipChanged(env, db, group.id, user.id, audit, "removed");
 }
 
-/** Apps that assign the group re-check the user; apps that push it re-push its members. */
+/**
+ * Apps that assign the group re-check the user, and so do apps where a group grants the user
+ * an assignment now: a group being unassigned from an app at this moment may already be gone
+ * from the first list while its fan-out, listing members, no longer sees this user. Apps that
+ * push the group re-push its members.
+ */
 export async function membershipChanged(
   env: Env,
   db: DB,
@@ -106,7 +112,11 @@ export async function membershipChanged(
   audit?: AuditContext,
   change: "added" | "removed" = "added",
 ): Promise<void> {
-  const [assigning, pushing] = await Promise.all([appIdsOfGroup(db, groupId), pushMappingsOfGroup(db, groupId)]);
-  await reconcileUserInApps(env, assigning, userId, audit, { reason: `group membership ${change}`, groupId });
+  const [assigning, holding, pushing] = await Promise.all([
+    appIdsOfGroup(db, groupId),
+    appIdsForUser(db, userId, "GROUP"),
+    pushMappingsOfGroup(db, groupId),
+  ]);
+  await reconcileUserInApps(env, [...assigning, ...holding], userId, audit, { reason: `group membership ${change}`, groupId });
   await Promise.all(pushing.map((mapping) => appCoordinator(env, mapping.appId, audit).pushMappingChanged(mapping.id)));
 }

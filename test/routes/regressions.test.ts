@@ -1,7 +1,11 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { membershipChanged } from "../../src/services/groups";
 import { api, createApp, createGroup, createUser } from "../helpers/api";
+import { ConsoleClient } from "../helpers/console";
 import { downstreamUser, importingApp, runImport } from "../helpers/imports";
-import { eventually, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
+import { eventually, provisionedApp, SCIM_TOKEN, scimTenant, type ScimTenant } from "../helpers/scim";
 
 // Regression tests for defects a code review found.
 
@@ -197,5 +201,43 @@ describe("bad input is a 4xx, never a 500", () => {
     });
     const listed = await api("GET", `/api/v1/groups?expand=stats&filter=${encodeURIComponent(`id eq "${group.id}"`)}`);
     expect(listed.body[0]._embedded.stats).toMatchObject({ usersCount: 0, appsCount: 0, groupPushMappingsCount: 1 });
+  });
+});
+
+// Found by the route fuzzer and the concurrency proof (issue 8).
+describe("found by the proof tests", () => {
+  it("answers the console's import progress without a session id with 404, not 500 (route fuzzer)", async () => {
+    const app = await createApp();
+    const browser = new ConsoleClient();
+    await browser.signIn();
+    for (const query of ["", "?session=", "?result=GROUP"]) {
+      const page = await browser.get(`/admin/apps/${app.id}/import/progress${query}`);
+      expect(page.status, query).toBe(404);
+    }
+  });
+
+  it("reports a downstream whose answer stalls after its headers as a failed check, not a 500", async () => {
+    const { app, scim } = await provisionedApp();
+    await scim.fault({ method: "GET", path: "ServiceProviderConfig", kind: "stall-body", delayMs: 3_000, times: 1 });
+    const res = await api("POST", `/api/v1/apps/${app.id}/connections/default/test`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ status: "FAILURE", checks: [{ name: "ServiceProviderConfig", status: "FAILURE" }] });
+    expect(res.body.errorSummary).toContain("no answer within");
+  });
+
+  it("does not leave a member removed while their group is unassigned with the app (concurrency test)", async () => {
+    const app = await createApp();
+    const group = await createGroup();
+    const user = await createUser();
+    await api("PUT", `/api/v1/groups/${group.id}/users/${user.id}`, undefined, { "Content-Length": "0" });
+    await api("PUT", `/api/v1/apps/${app.id}/groups/${group.id}`, undefined, { "Content-Length": "0" });
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).body.scope).toBe("GROUP");
+    // The interleaving the concurrent run hit: the removal's delete lands; the group is then
+    // unassigned, and its fan-out no longer lists the user as a member; only then does the
+    // removal look up which apps to re-check.
+    await env.DB.prepare("DELETE FROM group_members WHERE group_id = ? AND user_id = ?").bind(group.id, user.id).run();
+    expect((await api("DELETE", `/api/v1/apps/${app.id}/groups/${group.id}`)).status).toBe(204);
+    await membershipChanged(env, createDb(env.DB), group.id, user.id);
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${user.id}`)).status).toBe(404);
   });
 });

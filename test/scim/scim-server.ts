@@ -40,7 +40,9 @@ interface Fault {
     // No fault: takes a turn, so a seeded schedule can interleave faults with clean answers.
     | "pass"
     // The tenant's first user is deleted before this request is answered (a list shifts under paging).
-    | "delete-first-user";
+    | "delete-first-user"
+    // Headers are sent, then the body never finishes.
+    | "stall-body";
   times: number;
   retryAfter?: string;
   delayMs?: number;
@@ -268,6 +270,14 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
         return end(body);
       };
       next();
+      return;
+    }
+    case "stall-body": {
+      // The status line and headers arrive at once; the body only after delayMs.
+      response.status(200).type("application/scim+json");
+      response.flushHeaders();
+      response.write('{"schemas":');
+      setTimeout(() => response.end('["urn:ietf:params:scim:api:messages:2.0:ListResponse"]}'), fault.delayMs ?? 5_000);
       return;
     }
     case "commit-then-hang": {

@@ -97,7 +97,10 @@ export const importRoutes = new Hono<AdminEnv>()
   })
   .get("/:appId/import/progress", async (c) => {
     const appId = seg(c.req.param("appId"));
-    const session = await c.get("api").get<ApiImportSession>(`/api/v1/apps/${appId}/imports/${seg(c.req.query("session") ?? "")}`);
+    const sessionId = c.req.query("session") ?? "";
+    // Without an id the path would be the sessions list, not one session.
+    if (!sessionId) throw new ApiProblem(404, "E0000007", "Not found: Resource not found: session (ImportSession)", []);
+    const session = await c.get("api").get<ApiImportSession>(`/api/v1/apps/${appId}/imports/${seg(sessionId)}`);
     return c.html(
       <div data-state={session.status}>
         <Progress session={session} />

@@ -67,8 +67,11 @@ export function deleteAllAppUsers(db: DB, appId: string): BatchItem<"sqlite"> {
 }
 
 /** The apps a user holds an assignment in (for cascades such as user deactivation). */
-export async function appIdsForUser(db: DB, userId: string): Promise<string[]> {
-  const rows = await db.select({ appId: appUsers.appId }).from(appUsers).where(eq(appUsers.userId, userId));
+export async function appIdsForUser(db: DB, userId: string, scope?: AppUserScope): Promise<string[]> {
+  const rows = await db
+    .select({ appId: appUsers.appId })
+    .from(appUsers)
+    .where(scope ? and(eq(appUsers.userId, userId), eq(appUsers.scope, scope)) : eq(appUsers.userId, userId));
   return rows.map((row) => row.appId);
 }
 
