@@ -95,3 +95,16 @@ export function nextCursor(link: string | null): string | null {
   }
   return null;
 }
+
+/**
+ * A read whose "not there" answer is expected: undefined instead of an error for that status
+ * (404 for a missing roadblock, 400 for an app without a provisioning connection).
+ */
+export async function unless<T>(status: number, read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof ApiProblem && error.status === status) return undefined;
+    throw error;
+  }
+}

@@ -22,13 +22,33 @@ export const jsonBodyGuard = createMiddleware<AppEnv>(async (c, next) => {
   if (text.trim() === "") return next();
   const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0].trim();
   if (!JSON_MEDIA.test(mediaType)) throw new DomainError("E0000021");
+  let parsed: unknown;
   try {
-    JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new DomainError("E0000003");
   }
+  // Nothing Okta accepts nests this deep; deeper bodies would only reach recursive code
+  // (validation, comparisons, serialization) and exhaust its stack.
+  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw DomainError.validation("body", `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   await next();
 });
+
+const MAX_JSON_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `limit`, walked without recursion. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== "object") continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 function issuesToError(subject: string, issues: readonly { path: PropertyKey[]; message: string }[]): DomainError {
   const causes = issues.map((issue) => {

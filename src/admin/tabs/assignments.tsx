@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { createDb } from "../../db/client";
 import { appUserDefaults } from "../../services/app-profiles";
-import { ApiProblem } from "../api-client";
+import { unless } from "../api-client";
 import { ActionForm, AppHeader, Banner, CapNote, Page, userDisplayName } from "../components";
 import { act, field, fields, formOf, seg, type AdminContext, type AdminEnv, type FormValues } from "../context";
 import { takeFlash } from "../session";
@@ -23,21 +23,17 @@ type Show = "all" | "people" | "groups";
 /** The app's provisioning state as the Assignments tab needs it; absent when not configured. */
 async function provisioningState(c: AdminContext, appId: string) {
   const api = c.get("api");
-  try {
-    const connection = await api.get<ApiConnection>(`/api/v1/apps/${seg(appId)}/connections/default`);
-    const [unprovisioned, failed] = await Promise.all([
-      api.get<ApiAppUser[]>(`/api/v1/apps/${seg(appId)}/provisioning/unprovisioned-users?limit=500`),
-      api.get<ApiTask[]>(`/api/v1/apps/${seg(appId)}/provisioning/tasks?status=FAILED`),
-    ]);
-    return {
-      enabled: connection.status === "ENABLED",
-      unprovisioned: new Set(unprovisioned.map((u) => u.id)),
-      errors: new Map(failed.filter((task) => task.userId).map((task) => [task.userId!, task.lastError ?? `HTTP ${task.lastStatus}`])),
-    };
-  } catch (error) {
-    if (error instanceof ApiProblem && error.status === 400) return undefined;
-    throw error;
-  }
+  const connection = await unless(400, api.get<ApiConnection>(`/api/v1/apps/${seg(appId)}/connections/default`));
+  if (!connection) return undefined;
+  const [unprovisioned, failed] = await Promise.all([
+    api.get<ApiAppUser[]>(`/api/v1/apps/${seg(appId)}/provisioning/unprovisioned-users?limit=500`),
+    api.get<ApiTask[]>(`/api/v1/apps/${seg(appId)}/provisioning/tasks?status=FAILED`),
+  ]);
+  return {
+    enabled: connection.status === "ENABLED",
+    unprovisioned: new Set(unprovisioned.map((u) => u.id)),
+    errors: new Map(failed.filter((task) => task.userId).map((task) => [task.userId!, task.lastError ?? `HTTP ${task.lastStatus}`])),
+  };
 }
 
 export const assignmentsRoutes = new Hono<AdminEnv>()

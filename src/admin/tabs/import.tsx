@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { ApiProblem } from "../api-client";
+import { ApiProblem, unless } from "../api-client";
 import { ActionForm, AppHeader, Banner, Page } from "../components";
 import { act, checked, field, fields, formOf, seg, type AdminEnv } from "../context";
 import { takeFlash } from "../session";
@@ -19,15 +19,6 @@ const PLAN_RESULTS = [
 ] as const;
 const PLAN_PAGE = 200;
 
-async function orNotFound<T>(read: Promise<T>): Promise<T | undefined> {
-  try {
-    return await read;
-  } catch (error) {
-    if (error instanceof ApiProblem && error.status === 404) return undefined;
-    throw error;
-  }
-}
-
 export const importRoutes = new Hono<AdminEnv>()
   .get("/:appId/import", async (c) => {
     const appId = seg(c.req.param("appId"));
@@ -35,7 +26,7 @@ export const importRoutes = new Hono<AdminEnv>()
     const result = PLAN_RESULTS.find((r) => r === c.req.query("result"));
     const [app, roadblock, sessions] = await Promise.all([
       api.get<ApiApp>(`/api/v1/apps/${appId}`),
-      orNotFound(api.get<ApiRoadblock>(`/api/v1/import-roadblock`)),
+      unless(404, api.get<ApiRoadblock>(`/api/v1/import-roadblock`)),
       api.get<ApiImportSession[]>(`/api/v1/apps/${appId}/imports?limit=10`),
     ]);
     const latest = sessions[0];

@@ -1,21 +1,11 @@
 import { Hono } from "hono";
-import { ApiProblem } from "../api-client";
+import { ApiProblem, unless } from "../api-client";
 import { ActionForm, AppHeader, Banner, Page } from "../components";
 import { act, checked, field, formOf, seg, type AdminContext, type AdminEnv } from "../context";
 import { takeFlash } from "../session";
 import type { ApiApp, ApiBreaker, ApiConnection, ApiHold, ApiInbound, ApiSafeguards, ApiTask, ApiUserProvisioning } from "../wire-types";
 
 const onOff = (on: boolean) => ({ status: on ? "ENABLED" : "DISABLED" });
-
-/** Reads that answer 400 when the app has no provisioning connection yet. */
-async function unlessNotConfigured<T>(read: Promise<T>): Promise<T | undefined> {
-  try {
-    return await read;
-  } catch (error) {
-    if (error instanceof ApiProblem && error.status === 400) return undefined;
-    throw error;
-  }
-}
 
 const back = (c: AdminContext) => `/admin/apps/${seg(c.req.param("appId") ?? "")}/provisioning`;
 
@@ -25,9 +15,9 @@ export const provisioningTabRoutes = new Hono<AdminEnv>()
     const api = c.get("api");
     const [app, connection, toApp, toOkta, safeguards, failed, breaker, holds] = await Promise.all([
       api.get<ApiApp>(`/api/v1/apps/${appId}`),
-      unlessNotConfigured(api.get<ApiConnection>(`/api/v1/apps/${appId}/connections/default`)),
-      unlessNotConfigured(api.get<ApiUserProvisioning>(`/api/v1/apps/${appId}/features/USER_PROVISIONING`)),
-      unlessNotConfigured(api.get<ApiInbound>(`/api/v1/apps/${appId}/features/INBOUND_PROVISIONING`)),
+      unless(400, api.get<ApiConnection>(`/api/v1/apps/${appId}/connections/default`)),
+      unless(400, api.get<ApiUserProvisioning>(`/api/v1/apps/${appId}/features/USER_PROVISIONING`)),
+      unless(400, api.get<ApiInbound>(`/api/v1/apps/${appId}/features/INBOUND_PROVISIONING`)),
       api.get<ApiSafeguards>(`/api/v1/import-safeguards`),
       api.get<ApiTask[]>(`/api/v1/apps/${appId}/provisioning/tasks?status=FAILED`),
       api.get<ApiBreaker>(`/api/v1/apps/${appId}/provisioning/circuit-breaker`),
