@@ -74,18 +74,8 @@ export function userRunEvents(input: {
 }): LogEventInput[] {
   const { trace, failure } = input;
   const target: LogTarget[] = [appTarget(input.appId), input.user ? userTarget(input.user) : userTarget(input.userId)];
-  const event = (action: UserAction, outcome: LogEventInput["outcome"], details: Record<string, unknown>, severity?: "WARN" | "ERROR") => {
-    const [eventType, displayMessage] = USER_EVENTS[action];
-    return {
-      eventType,
-      displayMessage,
-      audit: input.audit,
-      outcome,
-      ...(severity ? { severity } : {}),
-      target,
-      details: { taskId: input.taskId, ...details },
-    } satisfies LogEventInput;
-  };
+  const event = (action: UserAction, outcome: LogEventInput["outcome"], details: Record<string, unknown>, severity?: "WARN" | "ERROR") =>
+    runEvent(USER_EVENTS[action], input, target, outcome, details, severity);
   const failedAt = failure ? trace.length - 1 : -1;
   const done = new Map<UserAction, { step: TraceStep }>();
   const events: LogEventInput[] = [];
@@ -156,18 +146,15 @@ export function groupRunEvents(input: {
     outcome: LogEventInput["outcome"],
     details: Record<string, unknown>,
     severity?: "WARN" | "ERROR",
-  ) => {
-    const [eventType, displayMessage] = GROUP_EVENTS[key];
-    return {
-      eventType,
-      displayMessage,
-      audit: input.audit,
-      outcome,
-      ...(severity ? { severity } : {}),
+  ) =>
+    runEvent(
+      GROUP_EVENTS[key],
+      input,
       target,
-      details: { taskId: input.taskId, ...(input.targetGroupId ? { targetGroupId: input.targetGroupId } : {}), ...details },
-    } satisfies LogEventInput;
-  };
+      outcome,
+      { ...(input.targetGroupId ? { targetGroupId: input.targetGroupId } : {}), ...details },
+      severity,
+    );
   const failure = input.failure;
   if (input.kind === "delete") {
     return failure
@@ -197,4 +184,24 @@ export function groupRunEvents(input: {
     events.push(event("push_memberships", { result: "SUCCESS" }, { added: input.added, removed: input.removed }));
   }
   return events;
+}
+
+/** One event of a provisioning run: its type and message, the run's audit context, task and targets. */
+function runEvent(
+  [eventType, displayMessage]: readonly [string, string],
+  run: { audit: AuditContext | undefined; taskId: string },
+  target: LogTarget[],
+  outcome: LogEventInput["outcome"],
+  details: Record<string, unknown>,
+  severity?: "WARN" | "ERROR",
+): LogEventInput {
+  return {
+    eventType,
+    displayMessage,
+    audit: run.audit,
+    outcome,
+    ...(severity ? { severity } : {}),
+    target,
+    details: { taskId: run.taskId, ...details },
+  };
 }
