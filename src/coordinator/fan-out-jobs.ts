@@ -25,7 +25,7 @@ export interface FanOutJob {
   updatedAt: number;
 }
 
-export const CHUNK_SIZE = 250;
+export const CHUNK_SIZE = 1000;
 
 const JOBS_KEY = "fan-out-jobs";
 

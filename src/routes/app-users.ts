@@ -42,6 +42,7 @@ export const appUsersRoutes = new Hono<AppEnv>()
       where: whereFrom(query.filter, "filter", appUserFilterRules, appUserColumns),
       afterUserId: afterId(query.after),
       limit: query.limit,
+      withUser: query.expand !== undefined,
     });
     const items = respondWithPage(c, rows, query.limit, (row) => [row.appUser.userId]);
     const base = baseUrl(c);
@@ -55,9 +56,13 @@ export const appUsersRoutes = new Hono<AppEnv>()
   .get("/:appId/users/:userId", requireScope("okta.apps.read"), queryParams(z.object({ expand: expandUser })), async (c) => {
     const { appId, userId } = c.req.param();
     const db = c.get("db");
-    await requireApp(db, appId);
+    // One query when the app user exists (it cannot without its app); the app is looked up only
+    // to tell "no such app" from "not assigned".
     const found = await getAppUserWithUser(db, appId, userId);
-    if (!found) throw DomainError.notFound(`${appId}/${userId}`, "AppUser");
+    if (!found) {
+      await requireApp(db, appId);
+      throw DomainError.notFound(`${appId}/${userId}`, "AppUser");
+    }
     const expand = c.req.valid("query").expand;
     return c.json(appUserJson(found.appUser, baseUrl(c), expand ? found.user : undefined));
   })

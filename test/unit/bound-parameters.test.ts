@@ -31,12 +31,16 @@ describe("D1 bound-parameter chunking", () => {
     lastSync: null,
   });
 
-  it("splits multi-row upserts and IN-lists under the limit, losing no row", () => {
+  it("keeps upserts and IN-lists under the bound-parameter limit, losing no row", () => {
     const rows = Array.from({ length: 1_003 }, (_, i) => row(i));
+    // Upserts carry their rows as one JSON parameter per statement, each under D1's 1 MB bound.
     const upserts = upsertAppUsers(db, rows);
-    const upsertParams = upserts.map(paramsOf);
-    expect(Math.max(...upsertParams)).toBeLessThanOrEqual(MAX_BOUND_PARAMS);
-    expect(upsertParams.reduce((a, b) => a + b, 0)).toBe(1_003 * 15);
+    expect(upserts.map(paramsOf).every((n) => n === 1)).toBe(true);
+    const payloads = upserts.map((statement) => (statement as unknown as { toSQL(): { params: string[] } }).toSQL().params[0]);
+    expect(payloads.every((payload) => new TextEncoder().encode(payload).length < 1_000_000)).toBe(true);
+    const carried = payloads.flatMap((payload) => JSON.parse(payload) as unknown[][]);
+    expect(carried.map((values) => values[1])).toEqual(rows.map((r) => r.userId));
+    expect(carried.every((values) => values.length === 15)).toBe(true);
 
     const deletes = deleteAppUsers(
       db,

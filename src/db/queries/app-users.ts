@@ -1,4 +1,7 @@
 import { and, asc, between, eq, getTableColumns, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { prepared } from "../prepared";
+import { tableRows } from "../table-rows";
+import { jsonPayloads, selectFromPayload } from "../json-rows";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { AppUserScope } from "../../domain/app-user-states";
 import { toSnakeCase } from "drizzle-orm/casing";
@@ -15,25 +18,41 @@ export interface AppUserListQuery {
   where?: SQL;
   afterUserId?: string;
   limit: number;
+  /** Join each row's user (for expand=user). */
+  withUser?: boolean;
 }
 
 export type AppUserWithUser = { appUser: AppUserRow; user: UserRow };
 
 export async function getAppUser(db: DB, appId: string, userId: string): Promise<AppUserRow | undefined> {
-  return db.query.appUsers.findFirst({ where: and(eq(appUsers.appId, appId), eq(appUsers.userId, userId)) });
+  const query = prepared(db, "getAppUser", (d) =>
+    d
+      .select()
+      .from(appUsers)
+      .where(and(eq(appUsers.appId, sql.placeholder("appId")), eq(appUsers.userId, sql.placeholder("userId"))))
+      .prepare(),
+  );
+  return query.get({ appId, userId });
 }
 
 export async function getAppUserWithUser(db: DB, appId: string, userId: string): Promise<AppUserWithUser | undefined> {
-  const [row] = await db
-    .select({ appUser: appUsers, user: users })
-    .from(appUsers)
-    .innerJoin(users, eq(users.id, appUsers.userId))
-    .where(and(eq(appUsers.appId, appId), eq(appUsers.userId, userId)));
-  return row;
+  const query = prepared(db, "getAppUserWithUser", (d) =>
+    d
+      .select({ appUser: appUsers, user: users })
+      .from(appUsers)
+      .innerJoin(users, eq(users.id, appUsers.userId))
+      .where(and(eq(appUsers.appId, sql.placeholder("appId")), eq(appUsers.userId, sql.placeholder("userId"))))
+      .prepare(),
+  );
+  return query.get({ appId, userId });
 }
 
-/** One keyset page (plus one row to detect a next page) ordered by user id. */
-export async function listAppUsers(db: DB, query: AppUserListQuery): Promise<AppUserWithUser[]> {
+/**
+ * One keyset page (plus one row to detect a next page) ordered by user id. The users table is
+ * joined only when the caller needs the user (`withUser`, for expand=user) or searches its names
+ * (`q`): a plain page then reads limit + 1 rows, not twice that.
+ */
+export async function listAppUsers(db: DB, query: AppUserListQuery): Promise<{ appUser: AppUserRow; user?: UserRow }[]> {
   const conditions: (SQL | undefined)[] = [eq(appUsers.appId, query.appId), query.where];
   if (query.scope) conditions.push(eq(appUsers.scope, query.scope));
   if (query.unprovisioned) conditions.push(isNull(appUsers.externalId), eq(appUsers.syncState, "DISABLED"));
@@ -41,13 +60,26 @@ export async function listAppUsers(db: DB, query: AppUserListQuery): Promise<App
   if (query.q) {
     conditions.push(startsWithAny(query.q, [appUsers.userName, users.firstName, users.lastName, users.email]));
   }
-  return db
-    .select({ appUser: appUsers, user: users })
-    .from(appUsers)
-    .innerJoin(users, eq(users.id, appUsers.userId))
-    .where(and(...conditions))
-    .orderBy(asc(appUsers.userId))
-    .limit(query.limit + 1);
+  if (query.withUser || query.q) {
+    return db
+      .select({ appUser: appUsers, user: users })
+      .from(appUsers)
+      .innerJoin(users, eq(users.id, appUsers.userId))
+      .where(and(...conditions))
+      .orderBy(asc(appUsers.userId))
+      .limit(query.limit + 1);
+  }
+  const rows = await tableRows(
+    db,
+    appUsers,
+    db
+      .select()
+      .from(appUsers)
+      .where(and(...conditions))
+      .orderBy(asc(appUsers.userId))
+      .limit(query.limit + 1),
+  );
+  return rows.map((appUser) => ({ appUser }));
 }
 
 export function upsertAppUser(db: DB, row: AppUserRow): BatchItem<"sqlite"> {
@@ -104,33 +136,46 @@ export async function appUsersInRange(
   memberOf?: string,
 ): Promise<Map<string, AppUserRow>> {
   const range = and(eq(appUsers.appId, appId), between(appUsers.userId, fromId, toId));
-  const rows = memberOf
-    ? (
-        await db
-          .select({ appUser: appUsers })
+  const rows = await tableRows(
+    db,
+    appUsers,
+    memberOf
+      ? db
+          .select(getTableColumns(appUsers))
           .from(appUsers)
           .innerJoin(groupMembers, and(eq(groupMembers.userId, appUsers.userId), eq(groupMembers.groupId, memberOf)))
           .where(range)
-      ).map((row) => row.appUser)
-    : await db.select().from(appUsers).where(range);
+      : db.select().from(appUsers).where(range),
+  );
   return new Map(rows.map((row) => [row.userId, row]));
 }
 
-const APP_USER_COLUMNS = Object.keys(getTableColumns(appUsers)).length;
+const APP_USER_COLUMN_LIST = Object.entries(getTableColumns(appUsers));
 
-/** Multi-row upserts, each statement under D1's bound-parameter limit. */
+/**
+ * Upserts app users with one bound parameter per statement (see jsonPayloads): a fan-out chunk
+ * is one statement instead of one per six rows. Values are encoded as drizzle would bind them.
+ */
 export function upsertAppUsers(db: DB, rows: AppUserRow[]): BatchItem<"sqlite">[] {
-  const perStatement = Math.floor(MAX_BOUND_PARAMS / APP_USER_COLUMNS);
   // Columns are named by the client's snake_case casing, so excluded.<column> uses that name.
   const set = Object.fromEntries(
-    Object.keys(getTableColumns(appUsers))
-      .filter((key) => !["appId", "userId", "created"].includes(key))
-      .map((key) => [key, sql.raw(`excluded.${toSnakeCase(key)}`)]),
+    APP_USER_COLUMN_LIST.filter(([key]) => !["appId", "userId", "created"].includes(key)).map(([key]) => [
+      key,
+      sql.raw(`excluded.${toSnakeCase(key)}`),
+    ]),
   );
-  return chunk(rows, perStatement).map((part) =>
+  const encoded = rows.map((row) =>
+    APP_USER_COLUMN_LIST.map(([key, column]) => {
+      const value = row[key as keyof AppUserRow];
+      if (value === null || value === undefined) return null;
+      // JSON columns go in as values (json_extract gives their text back), the rest as drizzle binds them.
+      return column.columnType === "SQLiteTextJson" ? value : (column.mapToDriverValue(value) as unknown);
+    }),
+  );
+  return jsonPayloads(encoded).map((payload) =>
     db
       .insert(appUsers)
-      .values(part)
+      .select(selectFromPayload(APP_USER_COLUMN_LIST.length, payload))
       .onConflictDoUpdate({ target: [appUsers.appId, appUsers.userId], set }),
   );
 }

@@ -1,11 +1,19 @@
-import { count, eq, type SQL } from "drizzle-orm";
+import { count, eq, sql, type SQL } from "drizzle-orm";
+import { prepared } from "../prepared";
 import type { DB } from "../client";
 import { keysetPage } from "./keyset";
 import { apps, type AppRow } from "../schema";
 import { startsWith, startsWithAny } from "./expression-sql";
 
 export async function getApp(db: DB, id: string): Promise<AppRow | undefined> {
-  return db.query.apps.findFirst({ where: eq(apps.id, id) });
+  const query = prepared(db, "getApp", (d) =>
+    d
+      .select()
+      .from(apps)
+      .where(eq(apps.id, sql.placeholder("id")))
+      .prepare(),
+  );
+  return query.get({ id });
 }
 
 export interface AppListQuery {

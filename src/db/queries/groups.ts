@@ -1,4 +1,5 @@
-import { and, asc, count, eq, gt, inArray, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, gt, inArray, type SQL } from "drizzle-orm";
+import { tableRows } from "../table-rows";
 import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
 import { keysetPage } from "./keyset";
 import { appGroups, groupMembers, groupPushMappings, groups, users, type GroupRow, type UserRow } from "../schema";
@@ -35,14 +36,17 @@ export async function listGroups(db: DB, query: GroupListQuery): Promise<GroupRo
 export async function listGroupMembers(db: DB, groupId: string, afterUserId: string | undefined, limit: number): Promise<UserRow[]> {
   const conditions = [eq(groupMembers.groupId, groupId)];
   if (afterUserId) conditions.push(gt(groupMembers.userId, afterUserId));
-  const rows = await db
-    .select({ user: users })
-    .from(groupMembers)
-    .innerJoin(users, eq(users.id, groupMembers.userId))
-    .where(and(...conditions))
-    .orderBy(asc(groupMembers.userId))
-    .limit(limit + 1);
-  return rows.map((row) => row.user);
+  return tableRows(
+    db,
+    users,
+    db
+      .select(getTableColumns(users))
+      .from(groupMembers)
+      .innerJoin(users, eq(users.id, groupMembers.userId))
+      .where(and(...conditions))
+      .orderBy(asc(groupMembers.userId))
+      .limit(limit + 1),
+  );
 }
 
 export async function countMembers(db: DB, groupId: string): Promise<number> {

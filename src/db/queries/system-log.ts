@@ -1,54 +1,30 @@
 import { and, asc, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import type { DB } from "../client";
+import { jsonPayloads, selectFromPayload } from "../json-rows";
 import type { AttributeRules, Operator } from "../../domain/search-expression";
 import { contains, type ColumnResolver } from "./expression-sql";
 import { pastCompositeKey } from "./keyset";
 import { logEvents, type LogEventRow } from "../schema";
 
 /**
- * How much event JSON one statement carries: D1 allows 1,000,000 bytes per bound string, and
- * a character is at most 3 bytes of UTF-8 (JSON.stringify escapes nothing above ASCII).
- */
-const MAX_PAYLOAD_CHARS = 300_000;
-
-/**
- * Inserts events with one bound parameter per statement: a JSON array of rows that the
- * statement unpacks with json_each. A 250-user fan-out chunk's events are then one statement
- * in its batch instead of the 23 multi-row inserts D1's 100-parameter limit would take (nine
- * columns a row); locally both cost the same (test/bench/log-overhead.test.ts).
+ * Inserts events with one bound parameter per statement (see jsonPayloads): a 250-user fan-out
+ * chunk's events are one statement in its batch instead of the 23 multi-row inserts D1's
+ * 100-parameter limit would take (nine columns a row).
  */
 export function insertLogEvents(db: DB, rows: LogEventRow[]) {
-  const parts: string[][] = [];
-  let size = 0;
-  for (const row of rows) {
-    const encoded = JSON.stringify([
-      row.uuid,
-      row.published.getTime(),
-      row.eventType,
-      row.severity,
-      row.displayMessage,
-      JSON.stringify(row.outcome),
-      JSON.stringify(row.actor),
-      JSON.stringify(row.target),
-      JSON.stringify(row.debugContext),
-    ]);
-    if (parts.length === 0 || size + encoded.length > MAX_PAYLOAD_CHARS) {
-      parts.push([]);
-      size = 0;
-    }
-    parts[parts.length - 1].push(encoded);
-    size += encoded.length + 1;
-  }
-  // Constant paths, so the JSON array is the statement's only bound parameter.
-  const field = (i: number) => sql.raw(`json_extract(value, '$[${i}]')`);
-  return parts.map((part) =>
-    db.insert(logEvents).select(
-      sql`SELECT ${sql.join(
-        [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => field(i)),
-        sql`, `,
-      )} FROM json_each(${`[${part.join(",")}]`})`,
-    ),
-  );
+  const encoded = rows.map((row) => [
+    row.uuid,
+    row.published.getTime(),
+    row.eventType,
+    row.severity,
+    row.displayMessage,
+    // Objects, not their JSON text: json_extract gives the text back, without a second escaping.
+    row.outcome,
+    row.actor,
+    row.target,
+    row.debugContext,
+  ]);
+  return jsonPayloads(encoded).map((payload) => db.insert(logEvents).select(selectFromPayload(9, payload)));
 }
 
 export interface LogQuery {

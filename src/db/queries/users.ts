@@ -1,11 +1,19 @@
 import { eq, ne, sql, type SQL } from "drizzle-orm";
+import { prepared } from "../prepared";
 import type { DB } from "../client";
 import { keysetPage } from "./keyset";
 import { groupMembers, users, type UserRow } from "../schema";
 import { startsWith, startsWithAny } from "./expression-sql";
 
 export async function getUser(db: DB, id: string): Promise<UserRow | undefined> {
-  return db.query.users.findFirst({ where: eq(users.id, id) });
+  const query = prepared(db, "getUser", (d) =>
+    d
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder("id")))
+      .prepare(),
+  );
+  return query.get({ id });
 }
 
 /**
