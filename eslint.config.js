@@ -3,10 +3,10 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".wrangler/", "worker-configuration.d.ts", "drizzle/", "scripts/", "coverage/"] },
+  { ignores: ["node_modules/", ".scratch/", ".wrangler/", "worker-configuration.d.ts", "drizzle/", "scripts/", "coverage/"] },
   ...tseslint.configs.recommended,
   {
-    files: ["src/**/*.ts", "src/**/*.tsx", "test/**/*.ts", "examples/**/*.ts", "*.ts"],
+    files: ["src/**/*.ts", "src/**/*.tsx", "test/**/*.ts", "examples/**/*.ts", "bench/**/*.ts", "*.ts"],
     languageOptions: {
       parserOptions: {
         projectService: { allowDefaultProject: ["drizzle.config.ts", "vitest.config.ts"] },
