@@ -46,7 +46,8 @@ const common = (persistTo) => ({
   port: 0,
   logLevel: process.env.BENCH_LOG ?? "error",
   persistTo,
-  experimental: { disableExperimentalWarning: true, testScheduled: true },
+  // No file watching: an edit during a run must not restart the Worker under the benchmark.
+  experimental: { disableExperimentalWarning: true, testScheduled: true, watch: false },
 });
 
 /** Starts provisio on a persistence directory; `vars` override wrangler.toml's [vars]. */
