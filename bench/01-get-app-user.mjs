@@ -18,6 +18,7 @@ import {
   startBaseline,
   startProvisio,
   summary,
+  createBookmarkApp,
 } from "./lib/harness.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, seconds: { type: "string", default: "10" } } });
@@ -33,7 +34,7 @@ function autocannon(url, headers = {}, seconds = SECONDS) {
   const report = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 << 20 }));
   const non2xx = report.non2xx + report.errors + report.timeouts;
   if (non2xx > 0) throw new Error(`${url}: ${non2xx} failed responses of ${report.requests.total}`);
-  return { rps: report.requests.average, p50: report.latency.p50, p99: report.latency.p99, total: report.requests.total };
+  return { rps: report.requests.total / report.duration, p50: report.latency.p50, p99: report.latency.p99, total: report.requests.total };
 }
 
 await main(async (cleanup) => {
@@ -46,16 +47,7 @@ await main(async (cleanup) => {
   cleanup(baseline.stop);
 
   const { api } = provisio;
-  const app = await must(
-    api("POST", "/api/v1/apps", {
-      name: "bookmark",
-      label: "Bench reads",
-      signOnMode: "BOOKMARK",
-      settings: { app: { url: "https://example.com" } },
-    }),
-    200,
-    "create app",
-  );
+  const app = await createBookmarkApp(api, "Bench reads");
   const user = await must(
     api("POST", "/api/v1/users?activate=true", {
       profile: { firstName: "Ada", lastName: "Lovelace", email: "ada@example.com", login: "ada@example.com" },
@@ -78,7 +70,7 @@ await main(async (cleanup) => {
     ours.push(autocannon(target, auth));
     base.push(autocannon(`${baseline.url}/noop`));
     log(
-      `run ${run}: provisio ${ours.at(-1).rps} req/s p99 ${ours.at(-1).p99} ms; no-op ${base.at(-1).rps} req/s p99 ${base.at(-1).p99} ms`,
+      `run ${run}: provisio ${round(ours.at(-1).rps, 1)} req/s p99 ${ours.at(-1).p99} ms; no-op ${round(base.at(-1).rps, 1)} req/s p99 ${base.at(-1).p99} ms`,
     );
   }
   const rps = median(ours.map((r) => r.rps));

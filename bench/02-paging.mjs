@@ -12,18 +12,22 @@ import {
   log,
   main,
   median,
-  must,
   peakRssMiB,
   round,
   startBaseline,
   startProvisio,
   summary,
   TOKEN,
+  createBookmarkApp,
 } from "./lib/harness.mjs";
-import { openD1, seedAppUsers, seedUsers } from "./lib/seed.mjs";
+import { openD1, seedAppUsers, seedUsers, closeSeeded } from "./lib/seed.mjs";
 
 const { values } = parseArgs({
-  options: { users: { type: "string", default: "1000000" }, samples: { type: "string", default: "15" }, walks: { type: "string", default: "3" } },
+  options: {
+    users: { type: "string", default: "1000000" },
+    samples: { type: "string", default: "15" },
+    walks: { type: "string", default: "3" },
+  },
 });
 const WALKS = Number(values.walks);
 const USERS = Number(values.users);
@@ -35,16 +39,7 @@ await main(async (cleanup) => {
   const state = freshState("paging");
   cleanup(() => dropState(state));
   let provisio = await startProvisio(state, { RATE_LIMIT_PER_MINUTE: "100000000" });
-  const app = await must(
-    provisio.api("POST", "/api/v1/apps", {
-      name: "bookmark",
-      label: "Bench paging",
-      signOnMode: "BOOKMARK",
-      settings: { app: { url: "https://example.com" } },
-    }),
-    200,
-    "create app",
-  );
+  const app = await createBookmarkApp(provisio.api, "Bench paging");
   await provisio.stop();
 
   log(`seeding ${USERS} users and app users`);
@@ -52,8 +47,7 @@ await main(async (cleanup) => {
   const db = openD1(state);
   seedUsers(db, USERS, TAG);
   seedAppUsers(db, app.id, USERS, TAG);
-  db.exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;");
-  db.close();
+  closeSeeded(db);
   log(`seeded in ${round((performance.now() - seedStarted) / 1000, 1)} s`);
 
   provisio = await startProvisio(state, { RATE_LIMIT_PER_MINUTE: "100000000" });

@@ -20,8 +20,9 @@ import {
   startProvisio,
   summary,
   waitFor,
+  createBookmarkApp,
 } from "./lib/harness.mjs";
-import { openD1, seedMembers, seedUsers, userId } from "./lib/seed.mjs";
+import { openD1, seedMembers, seedUsers, userId, closeSeeded } from "./lib/seed.mjs";
 
 const { values } = parseArgs({ options: { members: { type: "string", default: "50000" }, runs: { type: "string", default: "3" } } });
 const MEMBERS = Number(values.members);
@@ -46,16 +47,7 @@ await main(async (cleanup) => {
   const seeded = freshState("fan-out");
   cleanup(() => dropState(seeded));
   const setup = await startProvisio(seeded);
-  const app = await must(
-    setup.api("POST", "/api/v1/apps", {
-      name: "bookmark",
-      label: "Bench fan-out",
-      signOnMode: "BOOKMARK",
-      settings: { app: { url: "https://example.com" } },
-    }),
-    200,
-    "create app",
-  );
+  const app = await createBookmarkApp(setup.api, "Bench fan-out");
   const group = await must(
     setup.api("POST", "/api/v1/groups", { profile: { name: "Bench 50k", description: "fan-out" } }),
     200,
@@ -65,8 +57,7 @@ await main(async (cleanup) => {
   const db = openD1(seeded);
   seedUsers(db, MEMBERS + SINGLES, TAG);
   seedMembers(db, group.id, MEMBERS, TAG);
-  db.exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;");
-  db.close();
+  closeSeeded(db);
   log(`seeded ${MEMBERS} members (+${SINGLES} users for single assignments)`);
 
   const ours = [];

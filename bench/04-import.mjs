@@ -4,7 +4,20 @@
 // run are counted off the D1 file. Baseline: raw SQLite inserts of the same users and app users.
 // Targets: first import <= 60 s; unchanged re-run <= 20 s and 0 rows written.
 import { parseArgs } from "node:util";
-import { copyState, dropState, freshState, log, main, must, peakRssMiB, round, startProvisio, summary, waitFor } from "./lib/harness.mjs";
+import {
+  copyState,
+  dropState,
+  freshState,
+  log,
+  main,
+  must,
+  peakRssMiB,
+  round,
+  startProvisio,
+  summary,
+  waitFor,
+  createBookmarkApp,
+} from "./lib/harness.mjs";
 import { fingerprint, rowsWritten } from "./lib/fingerprint.mjs";
 import { startScim, SCIM_TOKEN } from "./lib/scim.mjs";
 import { openD1, seedAppUsers, seedUsers } from "./lib/seed.mjs";
@@ -48,16 +61,7 @@ await main(async (cleanup) => {
   const rawState = copyState(state, "import-raw");
   cleanup(() => dropState(rawState));
   let provisio = await startProvisio(rawState);
-  const rawApp = await must(
-    provisio.api("POST", "/api/v1/apps", {
-      name: "bookmark",
-      label: "raw",
-      signOnMode: "BOOKMARK",
-      settings: { app: { url: "https://example.com" } },
-    }),
-    200,
-    "app",
-  );
+  const rawApp = await createBookmarkApp(provisio.api, "raw");
   await provisio.stop();
   const rawDb = openD1(rawState);
   const rawStarted = performance.now();
@@ -69,16 +73,7 @@ await main(async (cleanup) => {
 
   provisio = await startProvisio(state, { RATE_LIMIT_PER_MINUTE: "100000000" });
   let { api } = provisio;
-  const app = await must(
-    api("POST", "/api/v1/apps", {
-      name: "bookmark",
-      label: "Bench import",
-      signOnMode: "BOOKMARK",
-      settings: { app: { url: "https://example.com" } },
-    }),
-    200,
-    "create app",
-  );
+  const app = await createBookmarkApp(api, "Bench import");
   await must(
     api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
       baseUrl: scim.baseUrl,

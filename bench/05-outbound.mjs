@@ -5,9 +5,9 @@
 // with the same concurrency (8). A second run checks that a pacing setting is honoured.
 // Targets: 10,000 creates <= 60 s, 0 duplicates; pacing within 10% of the setting.
 import { parseArgs } from "node:util";
-import { dropState, freshState, log, main, must, round, startProvisio, summary, waitFor } from "./lib/harness.mjs";
+import { dropState, freshState, log, main, must, round, startProvisio, summary, waitFor, createBookmarkApp } from "./lib/harness.mjs";
 import { startScim, SCIM_TOKEN } from "./lib/scim.mjs";
-import { openD1, seedAppUsers, seedUsers } from "./lib/seed.mjs";
+import { openD1, seedAppUsers, seedUsers, closeSeeded } from "./lib/seed.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -32,22 +32,12 @@ async function prepare(label, count, requestsPerSecond, cleanup) {
   const scim = await startScim({ delayMs: 10 });
   cleanup(scim.stop);
   let provisio = await startProvisio(state);
-  const app = await must(
-    provisio.api("POST", "/api/v1/apps", {
-      name: "bookmark",
-      label: `Bench ${label}`,
-      signOnMode: "BOOKMARK",
-      settings: { app: { url: "https://example.com" } },
-    }),
-    200,
-    "create app",
-  );
+  const app = await createBookmarkApp(provisio.api, `Bench ${label}`);
   await provisio.stop();
   const db = openD1(state);
   seedUsers(db, count, "ob01");
   seedAppUsers(db, app.id, count, "ob01");
-  db.exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;");
-  db.close();
+  closeSeeded(db);
   provisio = await startProvisio(state, { RATE_LIMIT_PER_MINUTE: "100000000" });
   cleanup(() => provisio.stop());
   const { api } = provisio;

@@ -192,3 +192,12 @@ export async function main(run) {
     }
   }
 }
+
+/** A bookmark app (the simplest app an assignment can target). */
+export function createBookmarkApp(api, label) {
+  return must(
+    api("POST", "/api/v1/apps", { name: "bookmark", label, signOnMode: "BOOKMARK", settings: { app: { url: "https://example.com" } } }),
+    200,
+    `create app ${label}`,
+  );
+}

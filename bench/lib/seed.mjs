@@ -61,3 +61,9 @@ export function seedMembers(db, groupId, count, tag) {
     for (let n = 1; n <= count; n += 1) insert.run(groupId, userId(tag, n), now);
   });
 }
+
+/** Folds the WAL back into the database file and closes it, so the Worker opens a plain file. */
+export function closeSeeded(db) {
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;");
+  db.close();
+}
