@@ -36,14 +36,13 @@ const RULES = {
 async function runImport(api, appId) {
   const started = performance.now();
   const session = await must(api("POST", `/api/v1/apps/${appId}/imports`, {}), 202, "start import");
-  let last = "";
+  let lastPhase = "";
   const done = await waitFor(
     "import",
     async () => {
       const current = (await api("GET", `/api/v1/apps/${appId}/imports/${session.id}`)).body;
-      const phase = `${current.phase} ${JSON.stringify(current.progress)}`;
-      if (phase !== last && current.phase !== last.split(" ")[0]) log(`  ${current.phase}`);
-      last = phase;
+      if (current.phase !== lastPhase) log(`  ${current.phase}`);
+      lastPhase = current.phase;
       return current.status !== "RUNNING" ? current : undefined;
     },
     { timeoutMs: 900_000, everyMs: 200 },

@@ -50,29 +50,26 @@ const common = (persistTo) => ({
   experimental: { disableExperimentalWarning: true, testScheduled: true, watch: false },
 });
 
+/** A Worker under unstable_dev on `persistTo`, with the pid of the workerd process it started. */
+async function startWorker(entry, config, persistTo, extra = {}) {
+  const before = new Set(workerdPids());
+  const worker = await unstable_dev(join(ROOT, entry), { ...common(persistTo), ...extra, config: join(ROOT, config) });
+  const pid = workerdPids().find((p) => !before.has(p));
+  return { url: `http://${worker.address}:${worker.port}`, pid, stop: () => worker.stop() };
+}
+
 /** Starts provisio on a persistence directory; `vars` override wrangler.toml's [vars]. */
 export async function startProvisio(persistTo, vars = {}, options = {}) {
-  const before = new Set(workerdPids());
-  const worker = await unstable_dev(join(ROOT, "src/index.ts"), {
-    ...common(persistTo),
+  const worker = await startWorker("src/index.ts", "wrangler.toml", persistTo, {
     ...options,
-    config: join(ROOT, "wrangler.toml"),
     vars: { BOOTSTRAP_API_TOKEN: TOKEN, CREDENTIALS_KEY, DOWNSTREAM_ACCESS: "local", ...vars },
   });
-  const pid = workerdPids().find((p) => !before.has(p));
-  const url = `http://${worker.address}:${worker.port}`;
-  return { url, pid, api: client(url), stop: () => worker.stop() };
+  return { ...worker, api: client(worker.url) };
 }
 
 /** The baseline Worker (bench/baseline): a no-op route and raw D1 batched inserts, on its own state. */
-export async function startBaseline(persistTo) {
-  const before = new Set(workerdPids());
-  const worker = await unstable_dev(join(ROOT, "bench/baseline/worker.ts"), {
-    ...common(persistTo),
-    config: join(ROOT, "bench/baseline/wrangler.toml"),
-  });
-  const pid = workerdPids().find((p) => !before.has(p));
-  return { url: `http://${worker.address}:${worker.port}`, pid, stop: () => worker.stop() };
+export function startBaseline(persistTo) {
+  return startWorker("bench/baseline/worker.ts", "bench/baseline/wrangler.toml", persistTo);
 }
 
 /** A small JSON client for the Okta-style API with the bench token. */

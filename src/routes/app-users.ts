@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { getAppUserWithUser, listAppUsers } from "../db/queries/app-users";
+import { getAppUser, getAppUserWithUser, listAppUsers } from "../db/queries/app-users";
 import { appUserColumns, appUserFilterRules } from "../db/queries/search-rules";
 import { appCoordinator } from "../coordinator/client";
 import { DomainError } from "../domain/errors";
@@ -57,14 +57,14 @@ export const appUsersRoutes = new Hono<AppEnv>()
     const { appId, userId } = c.req.param();
     const db = c.get("db");
     // One query when the app user exists (it cannot without its app); the app is looked up only
-    // to tell "no such app" from "not assigned".
-    const found = await getAppUserWithUser(db, appId, userId);
-    if (!found) {
+    // to tell "no such app" from "not assigned". The user row is read only for expand=user.
+    const expand = c.req.valid("query").expand;
+    const found = expand ? await getAppUserWithUser(db, appId, userId) : { appUser: await getAppUser(db, appId, userId), user: undefined };
+    if (!found?.appUser) {
       await requireApp(db, appId);
       throw DomainError.notFound(`${appId}/${userId}`, "AppUser");
     }
-    const expand = c.req.valid("query").expand;
-    return c.json(appUserJson(found.appUser, baseUrl(c), expand ? found.user : undefined));
+    return c.json(appUserJson(found.appUser, baseUrl(c), found.user));
   })
   .post("/:appId/users/:userId", requireScope("okta.apps.manage"), jsonBody(updateAppUserSchema, "appUser"), profileCaps, async (c) => {
     const { appId, userId } = c.req.param();
