@@ -10,92 +10,113 @@ import {
   type AssignmentContext,
   type UpdateInput,
 } from "../assignments/app-user-rules";
-import { applyPatch, type GroupAssignmentChange, type JsonPatchOperation } from "../assignments/group-assignment-patch";
-import { placeGroup, priorityMoves, removeGroup } from "../assignments/group-priority";
-import { sameJson, topGroup } from "../assignments/effective-profile";
-import { batchAll, createDb, type DB } from "../db/client";
-import type { AppGroupRow, AppUserRow } from "../db/schema";
+import type { GroupAssignmentChange, JsonPatchOperation } from "../assignments/group-assignment-patch";
+import { topGroup } from "../assignments/effective-profile";
+import { createDb, type DB } from "../db/client";
+import type { AppGroupRow, AppUserRow, ImportSessionRow } from "../db/schema";
 import { getApp, deleteAppRow } from "../db/queries/apps";
-import { appIdsForUser, appUsersChunk, countAppUsers, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
-import {
-  appGroupsByPriority,
-  appIdsGrantedByGroups,
-  deleteAppGroup,
-  getAppGroup,
-  setPriorities,
-  upsertAppGroup,
-} from "../db/queries/app-groups";
-import { countMembers, getGroup, listGroupMembers } from "../db/queries/groups";
-import { pushMappingForSource } from "../db/queries/group-push";
-import { getProvisioning, setProvisioningState, unprovisionedChunk } from "../db/queries/provisioning";
+import { countAppUsers, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
+import { usersByIds } from "../db/queries/bulk-lookups";
+import { getProvisioning } from "../db/queries/provisioning";
 import { DomainError, toResult, type Result } from "../domain/errors";
-import { checkProfileValues } from "../mappings/app-user-schema";
 import { downstreamAccess } from "../provisioning/downstream-url";
 import { settingsFrom, type ProvisioningSettings } from "../provisioning/settings";
-import { loadOne, loadRules, reconcileChunk, toRow } from "./assignment-store";
-import { CHUNK_SIZE, JobStore, progressOf, type FanOutJob } from "./fan-out-jobs";
-import { ProvisioningRunner, type RunReport } from "./provisioning-runner";
-import { EMPTY_COUNTERS, ImportRunner, ROADBLOCK_KEY, type Roadblock } from "./import-runner";
-import type { ImportSessionRow } from "../db/schema";
-import { confirmItems, getOrgSetting, getSession, insertSession, liftRoadblock, openSession, updateSession } from "../db/queries/imports";
-import { randomChars } from "../domain/ids";
 import { background, logStatements, originOf, writeLog, type AuditContext } from "../audit/system-log";
-import { appEvent, appUserEvents, groupAssignmentEvent, type AssignmentCause, type AppUserChange } from "../audit/events";
+import { appEvent, appUserEvents, type AssignmentCause, type AppUserChange } from "../audit/events";
+import { batchAll } from "../db/client";
+import { decideAssignments, decisionStatements, loadAssignmentsOf, loadOne, loadRules, toRow } from "./assignment-store";
+import { FanOut, CHUNK_QUERIES } from "./fan-out";
+import { JobStore, progressOf } from "./fan-out-jobs";
+import { FollowUps, FOLLOW_UP_QUERIES } from "./follow-ups";
+import { groupDeleted, assignGroup, unassignGroup } from "./group-assignments";
+import { ImportStore } from "./import-store";
+import { cancelImport, confirmImport, resumeImport, sessionKeys, startImport, type StartRequest } from "./imports/control";
+import { ImportRunner, IMPORT_STEP_QUERIES } from "./imports/runner";
+import type { ImportDeps } from "./imports/session";
+import { InvocationMeter, meteredD1, yieldToOthers, type Invocation } from "./invocation-budget";
+import { ProvisioningRunner, type RunReport } from "./provisioning-runner";
 import { ProvisioningStore, type DeactivationHold, type TaskRow, type TaskStatus } from "./provisioning-store";
 import { SerialQueue } from "./serial-queue";
 import { TaskOrigins } from "./task-origins";
 
 export type UnassignOutcome = { removed: true } | { removed: false; retainedBy: "GROUP"; appUser: AppUserRow };
 
-/** How long one alarm invocation keeps draining outbound tasks before it reschedules itself. */
+/** How long one alarm invocation may keep draining outbound tasks (its D1 budget usually ends it first). */
 const DRAIN_BUDGET_MS = 20_000;
-/** How long one alarm invocation advances an import session. */
-const IMPORT_BUDGET_MS = 10_000;
-/** How often a session waiting behind another app's roadblock looks again. */
-const ROADBLOCK_POLL_MS = 30_000;
+/** A failed step of the alarm is tried again after this long rather than in a tight loop. */
+const RETRY_FAILED_STEP_MS = 5_000;
 
 /**
- * One per app (addressed by app id). Every change to the app's assignments runs here, inside
- * one FIFO critical section, and writes D1 in one batch; outbound provisioning work is queued
- * in the object's own SQLite storage in the same critical section and drained by its alarm.
- * Reads never come here: they go to D1. Work on many users at once (group fan-out, Provision
- * Users) is chunked into jobs continued by the alarm.
+ * One per app (addressed by app id): the critical section of that app's assignments. Every
+ * change runs inside one FIFO queue and writes D1 in one batch; outbound provisioning work is
+ * queued in the object's own SQLite storage in the same critical section and drained by its
+ * alarm, which also continues fan-outs (fan-out.ts), import sessions (imports/) and the
+ * follow-ups of imports (follow-ups.ts), a bounded unit at a time. Every invocation (each RPC
+ * call, each alarm) counts its D1 queries and stays within QUERY_BUDGET
+ * (invocation-budget.ts). Reads never come here: they go to D1.
  */
 export class AppCoordinator extends DurableObject<Env> {
   #queue = new SerialQueue();
+  #meter = new InvocationMeter();
   #db: DB;
   #jobs: JobStore;
   #store: ProvisioningStore;
   #origins: TaskOrigins;
+  #importStore: ImportStore;
+  #fanOut: FanOut;
   #runner: ProvisioningRunner;
   #imports: ImportRunner;
+  #followUps: FollowUps;
   #settings: Promise<ProvisioningSettings> | undefined;
+  /** False once deleteApp ran: work already under way stops claiming and recording. */
+  #active = true;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#db = createDb(env.DB);
+    this.#db = createDb(meteredD1(env.DB));
     this.#jobs = new JobStore(ctx.storage);
     this.#store = new ProvisioningStore(ctx.storage.sql);
     this.#origins = new TaskOrigins(ctx.storage.sql);
+    this.#importStore = new ImportStore(ctx.storage);
+    const appId = () => ctx.storage.get<string>("appId");
+    const settings = () => this.#provisioning();
     this.#runner = new ProvisioningRunner({
       db: this.#db,
       env,
       store: this.#store,
       queue: this.#queue,
-      appId: () => ctx.storage.get<string>("appId"),
-      settings: () => this.#provisioning(),
+      appId,
+      settings,
       origin: (subject) => this.#origins.of(subject),
+      active: () => this.#active,
     });
-    this.#imports = new ImportRunner({
+    this.#fanOut = new FanOut({ db: this.#db, env, jobs: this.#jobs, store: this.#store, origins: this.#origins, appId, settings });
+    const importDeps: ImportDeps = {
       db: this.#db,
       credentialsKey: env.CREDENTIALS_KEY,
       access: downstreamAccess(env.DOWNSTREAM_ACCESS),
       queue: this.#queue,
       store: this.#store,
-      settings: () => this.#provisioning(),
-      reconcileHere: async (userId, audit) => void (await this.#reconcileHere(userId, audit, { reason: "import" })),
-      notifyOtherApps: (userIds, audit) => this.#notifyOtherApps(userIds, audit),
-      auditFor: async (sessionId) => background(await this.ctx.storage.get(`import-origin:${sessionId}`), sessionId),
+      imports: this.#importStore,
+      settings,
+      auditFor: async (sessionId) => background(await ctx.storage.get(sessionKeys.origin(sessionId)), sessionId),
+    };
+    this.#imports = new ImportRunner(
+      importDeps,
+      { queueOutbound: (changes, audit) => this.#queueImportOutbound(changes, audit) },
+      {
+        activate: async (sessionId) => (await ctx.storage.get<boolean>(sessionKeys.activate(sessionId))) === true,
+        finished: (sessionId) => ctx.storage.delete([sessionKeys.activate(sessionId), sessionKeys.origin(sessionId)]).then(() => undefined),
+      },
+    );
+    this.#followUps = new FollowUps({
+      db: this.#db,
+      imports: this.#importStore,
+      appId,
+      reconcileElsewhere: async (otherAppId, userIds, audit, cause) => {
+        const result = await env.APP_COORDINATOR.getByName(otherAppId).reconcileUsers(otherAppId, userIds, audit, cause);
+        if (!result.ok) throw new Error(result.error.summary);
+      },
     });
   }
 
@@ -105,7 +126,7 @@ export class AppCoordinator extends DurableObject<Env> {
   // System Log events carry that request's actor, client and X-Okta-Request-Id.
 
   assignUser(appId: string, input: AssignInput, audit?: AuditContext): Promise<Result<AppUserRow>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("assignUser", appId, async () => {
       const ctx = await this.#context(appId, input.id);
       const plan = planAssign(ctx, input);
       return plan.changed ? this.#save(plan.draft, ctx.existing, { ...ctx, cause: { reason: "direct assignment" }, audit }) : ctx.existing!;
@@ -113,7 +134,7 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   updateUser(appId: string, userId: string, input: UpdateInput, audit?: AuditContext): Promise<Result<AppUserRow>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("updateUser", appId, async () => {
       const ctx = await this.#context(appId, userId);
       const plan = planUpdate(ctx, input);
       return plan.changed ? this.#save(plan.draft, ctx.existing, { ...ctx, cause: { reason: "app user updated" }, audit }) : ctx.existing!;
@@ -121,7 +142,7 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   unassignUser(appId: string, userId: string, audit?: AuditContext): Promise<Result<UnassignOutcome>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("unassignUser", appId, async () => {
       const ctx = await this.#context(appId, userId);
       const outcome = planUnassign(ctx);
       const why = { ...ctx, cause: { reason: "direct unassignment" }, audit };
@@ -140,7 +161,49 @@ export class AppCoordinator extends DurableObject<Env> {
    * says what changed, for the System Log.
    */
   reconcileUser(appId: string, userId: string, audit?: AuditContext, cause?: AssignmentCause): Promise<Result<null>> {
-    return this.#serialized(appId, () => this.#reconcileHere(userId, audit, cause));
+    return this.#serialized("reconcileUser", appId, () => this.#reconcileHere(userId, audit, cause));
+  }
+
+  /**
+   * reconcileUser for many users at once (up to a few hundred: another app's import changed
+   * them): the same rules, one batch, a handful of queries whatever their number.
+   */
+  reconcileUsers(appId: string, userIds: string[], audit?: AuditContext, cause?: AssignmentCause): Promise<Result<null>> {
+    return this.#serialized("reconcileUsers", appId, async () => {
+      const db = this.#db;
+      const [app, users, rules, { mode }] = await Promise.all([
+        getApp(db, appId),
+        usersByIds(db, userIds),
+        loadRules(db, appId),
+        this.#provisioning(),
+      ]);
+      if (!app) return null;
+      const present = [...users.values()];
+      const loaded = await loadAssignmentsOf(
+        db,
+        appId,
+        present.map((user) => user.id),
+      );
+      const now = new Date();
+      const decision = decideAssignments(app, rules, mode, present, loaded, now, { cause, audit });
+      // Assignments of users deleted meanwhile go too.
+      const gone = userIds.filter((id) => !users.has(id) && loaded.existing.has(id));
+      await batchAll(
+        db,
+        decisionStatements(
+          db,
+          appId,
+          { ...decision, removed: [...decision.removed, ...gone], changed: [...decision.changed, ...gone] },
+          now,
+        ),
+      );
+      const kept = present.filter((user) => loaded.existing.has(user.id) && !decision.changed.includes(user.id)).map((user) => user.id);
+      await this.#queueOutbound(
+        { changed: decision.upserts.map((row) => row.userId), removed: [...decision.removed, ...gone], profileOnly: kept },
+        audit,
+      );
+      return null;
+    });
   }
 
   /** reconcileUser's body, for callers already inside the critical section. */
@@ -158,142 +221,39 @@ export class AppCoordinator extends DurableObject<Env> {
     const why = { app, user, grants, cause, audit };
     if (decision.kind === "upsert") await this.#save(decision.draft, existing, why);
     if (decision.kind === "delete") await this.#remove(userId, existing, why);
-    if (decision.kind === "none" && existing && mode.enabled && mode.pushProfile) {
-      // The SCIM user also carries Okta profile values the app profile does not hold (name,
-      // email): let the sync compare what it would push with what it last pushed.
-      this.#store.enqueue(`user:${userId}`);
-      await this.#schedule();
-    }
+    if (decision.kind === "none" && existing) await this.#queueOutbound({ changed: [], removed: [], profileOnly: [userId] }, audit);
     return null;
-  }
-
-  /** Users whose Okta status or profile an import changed: their other apps follow. */
-  async #notifyOtherApps(userIds: string[], audit?: AuditContext): Promise<void> {
-    const self = await this.ctx.storage.get<string>("appId");
-    for (const userId of new Set(userIds)) {
-      const [assigned, granted] = await Promise.all([appIdsForUser(this.#db, userId), appIdsGrantedByGroups(this.#db, userId)]);
-      const others = [...new Set([...assigned, ...granted])].filter((appId) => appId !== self);
-      const cause = { reason: "import changed the Okta user" };
-      await Promise.all(others.map((appId) => this.env.APP_COORDINATOR.getByName(appId).reconcileUser(appId, userId, audit, cause)));
-    }
   }
 
   /** The user's Okta password changed: push it where Sync Password pushes changes (sealed in transit). */
   passwordChanged(appId: string, userId: string, passwordBox: string, audit?: AuditContext): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("passwordChanged", appId, async () => {
       const { mode } = await this.#provisioning();
       if (mode.pushPasswordChanges && mode.passwordSeed === "OKTA" && this.#store.getLink(userId)?.active) {
         this.#origins.note(`user:${userId}`, originOf(audit));
         this.#store.enqueue(`user:${userId}`, { passwordBox });
-        await this.#schedule();
       }
       return null;
     });
   }
 
-  // ---- group assignments --------------------------------------------------------------------
+  // ---- group assignments and other work on many assignments ---------------------------------
 
-  /**
-   * PUT (and PATCH) /apps/{appId}/groups/{groupId}. Writes the assignment and its neighbours'
-   * shifted priorities in one batch, then fans out to the group's members in chunks. An
-   * assignment that would not change writes nothing and starts nothing.
-   */
   assignGroup(
     appId: string,
     groupId: string,
     change: GroupAssignmentChange | { patch: JsonPatchOperation[] },
     audit?: AuditContext,
   ): Promise<Result<AppGroupRow>> {
-    return this.#serialized(appId, async () => {
-      const db = this.#db;
-      const [app, group, existing, ordered, pushed] = await Promise.all([
-        getApp(db, appId),
-        getGroup(db, groupId),
-        getAppGroup(db, appId, groupId),
-        appGroupsByPriority(db, appId),
-        pushMappingForSource(db, appId, groupId),
-      ]);
-      requireApp(app, appId);
-      if (!group) throw DomainError.notFound(groupId, "UserGroup");
-      if (pushed) throw sameGroupForAssignmentAndPush();
-      if ("patch" in change && !existing) throw DomainError.notFound(`${appId}/${groupId}`, "ApplicationGroupAssignment");
-      const wanted = "patch" in change ? applyPatch(existing!, change.patch) : change;
-      if (wanted.profile) checkProfileValues((await loadRules(db, appId)).attributes, wanted.profile, { fromGroup: true });
-
-      const order = placeGroup(
-        ordered.map((g) => g.groupId),
-        groupId,
-        wanted.priority,
-      );
-      const moves = priorityMoves(order, new Map(ordered.map((g) => [g.groupId, g.priority])));
-      const profile = wanted.profile ?? existing?.profile ?? {};
-      if (existing && moves.length === 0 && sameJson(profile, existing.profile)) return existing;
-
-      const now = new Date();
-      const row: AppGroupRow = {
-        appId,
-        groupId,
-        priority: order.indexOf(groupId),
-        profile,
-        created: existing?.created ?? now,
-        lastUpdated: now,
-      };
-      const others = moves.filter((m) => m.groupId !== groupId);
-      const event = groupAssignmentEvent(existing ? "update" : "add", app!, group, existing, row, audit);
-      await db.batch([upsertAppGroup(db, row), ...setPriorities(db, appId, others), ...logStatements(db, [event], now)]);
-      // Only this group's members can see a different outcome: the others kept their relative order.
-      await this.#startJob(
-        {
-          kind: "group-members",
-          groupId,
-          reason: existing ? "group assignment changed" : "group assigned",
-          total: await countMembers(db, groupId),
-        },
-        audit,
-      );
-      return row;
-    });
+    return this.#serialized("assignGroup", appId, () => assignGroup(this.#db, this.#fanOut, appId, groupId, change, audit));
   }
 
-  /** DELETE /apps/{appId}/groups/{groupId}: members keep the app only through another grant. */
   unassignGroup(appId: string, groupId: string, audit?: AuditContext): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
-      const db = this.#db;
-      const [app, ordered, group] = await Promise.all([getApp(db, appId), appGroupsByPriority(db, appId), getGroup(db, groupId)]);
-      requireApp(app, appId);
-      const assignment = ordered.find((g) => g.groupId === groupId);
-      if (!assignment) throw DomainError.notFound(`${appId}/${groupId}`, "ApplicationGroupAssignment");
-      const order = removeGroup(
-        ordered.map((g) => g.groupId),
-        groupId,
-      );
-      const moves = priorityMoves(order, new Map(ordered.map((g) => [g.groupId, g.priority])));
-      const event = groupAssignmentEvent("remove", app!, group ?? groupId, assignment, undefined, audit);
-      await db.batch([deleteAppGroup(db, appId, groupId), ...setPriorities(db, appId, moves), ...logStatements(db, [event])]);
-      await this.#startJob({ kind: "group-members", groupId, reason: "group unassigned", total: await countMembers(db, groupId) }, audit);
-      return null;
-    });
+    return this.#serialized("unassignGroup", appId, () => unassignGroup(this.#db, this.#fanOut, appId, groupId, audit));
   }
 
-  /**
-   * A group this app assigned was deleted (its memberships and assignment went with it): close
-   * the priority gap and re-check every group-controlled assignment.
-   */
   groupDeleted(appId: string, audit?: AuditContext): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
-      const db = this.#db;
-      const ordered = await appGroupsByPriority(db, appId);
-      const moves = priorityMoves(
-        ordered.map((g) => g.groupId),
-        new Map(ordered.map((g) => [g.groupId, g.priority])),
-      );
-      await batchAll(db, setPriorities(db, appId, moves));
-      await this.#startJob(
-        { kind: "app-users", scope: "GROUP", reason: "group deleted", total: await countAppUsers(db, appId, "GROUP") },
-        audit,
-      );
-      return null;
-    });
+    return this.#serialized("groupDeleted", appId, () => groupDeleted(this.#db, this.#fanOut, appId, audit));
   }
 
   /**
@@ -301,27 +261,38 @@ export class AppCoordinator extends DurableObject<Env> {
    * `dropAttributes` are attributes removed from the schema, whose per-user values go too.
    */
   reconcileAll(appId: string, reason: string, dropAttributes: string[] = [], audit?: AuditContext): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
-      await this.#startJob({ kind: "app-users", reason, dropAttributes, total: await countAppUsers(this.#db, appId) }, audit);
+    return this.#serialized("reconcileAll", appId, async () => {
+      await this.#fanOut.start({ kind: "app-users", reason, dropAttributes, total: await countAppUsers(this.#db, appId) }, audit);
       return null;
     });
   }
 
   /** Fan-out jobs still running or queued, with progress. */
-  async operations(): Promise<ReturnType<typeof progressOf>[]> {
-    return (await this.#jobs.list()).map((job) => progressOf(job));
+  operations(): Promise<ReturnType<typeof progressOf>[]> {
+    return this.#meter.run("operations", () => this.#fanOut.progress());
   }
 
-  /** Deletes the app and all its assignments in one batch (Okta deletes only inactive apps; the route checks). */
+  /** How much this object's invocations have spent: the most D1 queries and the longest run of any one. */
+  async invocationStats() {
+    return { ...this.#meter.stats(), outbox: this.#importStore.outboxSize() };
+  }
+
+  /**
+   * Deletes the app and all its assignments in one batch (Okta deletes only inactive apps; the
+   * route checks). Outbound work already under way stops: nothing more is claimed, and runs
+   * whose downstream call is in flight record nothing when it answers.
+   */
   deleteApp(appId: string, audit?: AuditContext): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("deleteApp", appId, async () => {
       const db = this.#db;
       const app = await getApp(db, appId);
       const events = app ? [appEvent("delete", app, audit)] : [];
       await db.batch([deleteAllAppUsers(db, appId), deleteAppRow(db, appId), ...logStatements(db, events)]);
+      this.#active = false;
       await this.#jobs.clear();
       this.#store.clear();
       this.#origins.clear();
+      this.#importStore.clear();
       await this.ctx.storage.deleteAlarm();
       return null;
     });
@@ -331,17 +302,16 @@ export class AppCoordinator extends DurableObject<Env> {
 
   /** The connection or capabilities changed: reload them and run what became due. */
   provisioningChanged(appId: string): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("provisioningChanged", appId, async () => {
       this.#settings = undefined;
       this.#runner.reset();
-      await this.#schedule();
       return null;
     });
   }
 
   /** Provision Users: queues every assignment that has no downstream account yet. */
   provisionUsers(appId: string, audit?: AuditContext): Promise<Result<ReturnType<typeof progressOf>>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("provisionUsers", appId, async () => {
       const { mode } = await this.#provisioning();
       if (!mode.enabled || !mode.create) {
         throw DomainError.validation(
@@ -349,37 +319,43 @@ export class AppCoordinator extends DurableObject<Env> {
           "Provision Users needs an enabled connection and Create Users (create.lifecycleCreate) enabled.",
         );
       }
-      await this.#startJob({ kind: "provision", reason: "provision users", total: await countAppUsers(this.#db, appId) }, audit);
-      const [job] = (await this.#jobs.list()).filter((j) => j.kind === "provision");
-      return progressOf(
+      await this.#fanOut.start({ kind: "provision", reason: "provision users", total: await countAppUsers(this.#db, appId) }, audit);
+      const [job] = (await this.#fanOut.progress()).filter((j) => j.kind === "provision");
+      const now = new Date().toISOString();
+      return (
         job ?? {
           id: "done",
-          kind: "provision",
+          kind: "provision" as const,
+          groupId: null,
           reason: "provision users",
-          cursor: null,
+          status: "RUNNING",
           done: 0,
           total: 0,
-          startedAt: Date.now(),
-          updatedAt: Date.now(),
-        },
+          ratePerSecond: 0,
+          etaSeconds: null,
+          started: now,
+          lastUpdated: now,
+        }
       );
     });
   }
 
   /** Provision on demand: runs the user's pending (or a fresh) sync now and returns its trace. */
-  async syncUserNow(appId: string, userId: string, audit?: AuditContext): Promise<Result<RunReport>> {
-    const claimed = await this.#serialized(appId, async () => {
-      const settings = await this.#provisioning();
-      if (!settings.connection) throw DomainError.validation("feature", "Provisioning is not enabled for the app instance.");
-      if (!this.#store.bySubject(`user:${userId}`)) this.#store.enqueue(`user:${userId}`);
-      const task = this.#store.claimSubject(`user:${userId}`);
-      if (!task) throw DomainError.validation("sync", "A run for this user is already in progress; try again shortly.");
-      return { task, settings };
+  syncUserNow(appId: string, userId: string, audit?: AuditContext): Promise<Result<RunReport>> {
+    return this.#meter.run("syncUserNow", async () => {
+      const claimed = await this.#serialized("syncUserNow", appId, async () => {
+        const settings = await this.#provisioning();
+        if (!settings.connection) throw DomainError.validation("feature", "Provisioning is not enabled for the app instance.");
+        if (!this.#store.bySubject(`user:${userId}`)) this.#store.enqueue(`user:${userId}`);
+        const task = this.#store.claimSubject(`user:${userId}`);
+        if (!task) throw DomainError.validation("sync", "A run for this user is already in progress; try again shortly.");
+        return { task, settings };
+      });
+      if (!claimed.ok) return claimed;
+      const report = await this.#runner.run(claimed.value.task, claimed.value.settings, audit);
+      await this.#queue.run(() => this.#schedule());
+      return { ok: true as const, value: report };
     });
-    if (!claimed.ok) return claimed;
-    const report = await this.#runner.run(claimed.value.task, claimed.value.settings, audit);
-    await this.#queue.run(() => this.#schedule());
-    return { ok: true, value: report };
   }
 
   async tasks(status?: TaskStatus): Promise<TaskRow[]> {
@@ -392,15 +368,14 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   resetBreaker(appId: string): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("resetBreaker", appId, async () => {
       await this.#runner.resetBreaker();
-      await this.#schedule();
       return null;
     });
   }
 
   resolveDeactivationHold(appId: string, holdId: string, decision: "release" | "discard"): Promise<Result<DeactivationHold>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("resolveDeactivationHold", appId, async () => {
       const hold = this.#store.resolveHold(holdId, decision);
       if (!hold) throw DomainError.notFound(holdId, "DeactivationHold");
       await writeLog(this.#db, [
@@ -414,27 +389,24 @@ export class AppCoordinator extends DurableObject<Env> {
           details: { holdId, count: hold.count },
         },
       ]);
-      await this.#schedule();
       return hold;
     });
   }
 
   retryTask(appId: string, taskId: string, audit?: AuditContext): Promise<Result<TaskRow>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("retryTask", appId, async () => {
       const task = this.#store.retry(taskId);
       if (!task) throw DomainError.notFound(taskId, "ProvisioningTask");
       this.#origins.note(task.subject, originOf(audit));
-      await this.#schedule();
       return task;
     });
   }
 
   /** A Group Push mapping was created, activated or its source group's members changed. */
   pushMappingChanged(appId: string, mappingId: string, audit?: AuditContext): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("pushMappingChanged", appId, async () => {
       this.#origins.note(`group:${mappingId}`, originOf(audit));
       this.#store.enqueue(`group:${mappingId}`);
-      await this.#schedule();
       return null;
     });
   }
@@ -447,366 +419,153 @@ export class AppCoordinator extends DurableObject<Env> {
     deleteTargetGroup: boolean,
     audit?: AuditContext,
   ): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("pushMappingDeleted", appId, async () => {
       this.#store.forgetMapping(mappingId);
-      if (deleteTargetGroup && targetGroupId) this.#origins.note(`group-delete:${targetGroupId}`, originOf(audit));
-      if (deleteTargetGroup && targetGroupId) this.#store.enqueue(`group-delete:${targetGroupId}`);
-      await this.#schedule();
+      if (deleteTargetGroup && targetGroupId) {
+        this.#origins.note(`group-delete:${targetGroupId}`, originOf(audit));
+        this.#store.enqueue(`group-delete:${targetGroupId}`);
+      }
       return null;
     });
   }
 
   // ---- imports ("To Okta") ------------------------------------------------------------------
 
-  /**
-   * Starts an import session: it waits while an import roadblock is raised anywhere in the
-   * org, then fetches, plans, checks safeguards and applies, a step per alarm.
-   */
-  startImport(
-    appId: string,
-    request: { type: "FULL" | "INCREMENTAL"; dryRun: boolean; trigger: "MANUAL" | "SCHEDULE" },
-    audit?: AuditContext,
-  ): Promise<Result<ImportSessionRow>> {
-    return this.#serialized(appId, async () => {
+  startImport(appId: string, request: StartRequest, audit?: AuditContext): Promise<Result<ImportSessionRow>> {
+    return this.#serialized("startImport", appId, async () => {
       const settings = await this.#provisioning();
       if (!settings.connection) throw DomainError.validation("feature", "Provisioning is not enabled for the app instance.");
-      const open = await openSession(this.#db, appId);
-      if (open) throw new DomainError("E0000195", `import ${open.id} of this app is still ${open.status}`);
-      const roadblock = await getOrgSetting<Roadblock>(this.#db, ROADBLOCK_KEY);
-      const now = new Date();
-      const session: ImportSessionRow = {
-        id: `ims${randomChars(17)}`,
-        appId,
-        type: request.type,
-        trigger: request.trigger,
-        dryRun: request.dryRun,
-        status: "RUNNING",
-        phase: roadblock ? "WAITING" : "FETCH",
-        cursor: "1",
-        counters: EMPTY_COUNTERS,
-        safeguard: null,
-        error: null,
-        created: now,
-        lastUpdated: now,
-        completed: null,
-      };
-      await insertSession(this.#db, session);
-      // The session's later steps are background work: they carry this request's id.
-      const origin = originOf(audit);
-      if (origin) await this.ctx.storage.put(`import-origin:${session.id}`, origin);
-      await writeLog(this.#db, [
-        {
-          eventType: "system.import.start",
-          audit,
-          displayMessage: `${request.type === "FULL" ? "Full" : "Incremental"} import started${roadblock ? " (waiting behind an import roadblock)" : ""}`,
-          target: [
-            { id: appId, type: "AppInstance" },
-            { id: session.id, type: "ImportSession" },
-          ],
-          details: { sessionId: session.id, trigger: request.trigger, dryRun: request.dryRun },
-        },
-      ]);
+      const session = await startImport(this.#importControl(), appId, request, audit);
       await this.ctx.storage.setAlarm(Date.now());
       return session;
     });
   }
 
-  /** Confirms pending items (all, or by id) and applies them; `activate` activates confirmed new users. */
   confirmImport(
     appId: string,
     sessionId: string,
     request: { seqs: number[] | "all"; activate: boolean },
     audit?: AuditContext,
   ): Promise<Result<ImportSessionRow>> {
-    return this.#serialized(appId, async () => {
-      const session = await this.#requireSession(appId, sessionId);
-      if (session.status !== "AWAITING_CONFIRMATION" && !(session.status === "RUNNING" && session.phase === "APPLY")) {
-        throw DomainError.validation(
-          "status",
-          `import ${sessionId} is ${session.status}: only an import awaiting confirmation can be confirmed`,
-        );
-      }
-      await confirmItems(this.#db, sessionId, request.seqs);
-      if (request.activate) await this.ctx.storage.put(`activate:${sessionId}`, true);
-      // What the confirmation applies is its doing: the apply events carry this request's id.
-      const origin = originOf(audit);
-      if (origin) await this.ctx.storage.put(`import-origin:${sessionId}`, origin);
-      await writeLog(this.#db, [
-        {
-          eventType: "system.import.user_match.confirm",
-          displayMessage: "Confirm imported users",
-          audit,
-          target: [
-            { id: appId, type: "AppInstance" },
-            { id: sessionId, type: "ImportSession" },
-          ],
-          details: {
-            sessionId,
-            confirmed: request.seqs === "all" ? "all" : request.seqs.length,
-            activate: request.activate,
-          },
-        },
-      ]);
-      const updated = (await updateSession(this.#db, sessionId, {
-        status: "RUNNING",
-        phase: "APPLY",
-        cursor: "0",
-        lastUpdated: new Date(),
-      }))!;
+    return this.#serialized("confirmImport", appId, async () => {
+      const session = await confirmImport(this.#importControl(), appId, sessionId, request, audit);
       await this.ctx.storage.setAlarm(Date.now());
-      return updated;
+      return session;
     });
   }
 
-  /** Cancels a session that has not finished; its roadblock, if any, is lifted. */
   cancelImport(appId: string, sessionId: string, audit?: AuditContext): Promise<Result<ImportSessionRow>> {
-    return this.#serialized(appId, async () => {
-      const session = await this.#requireSession(appId, sessionId);
-      if (session.status === "COMPLETED" || session.status === "CANCELLED" || session.status === "FAILED") {
-        throw DomainError.validation("status", `import ${sessionId} is already ${session.status}`);
-      }
-      const roadblock = await getOrgSetting<Roadblock>(this.#db, ROADBLOCK_KEY);
-      await liftRoadblock(this.#db, sessionId);
-      await this.ctx.storage.delete(`import-origin:${sessionId}`);
-      if (roadblock?.sessionId === sessionId) {
-        await this.#logRoadblock(
-          appId,
-          sessionId,
-          "system.import.roadblock.resume",
-          "The affected import from AppInstance has been canceled. All other imports will resume.",
-          audit,
-        );
-      }
-      return (await updateSession(this.#db, sessionId, {
-        status: "CANCELLED",
-        phase: "DONE",
-        completed: new Date(),
-        lastUpdated: new Date(),
-      }))!;
-    });
+    return this.#serialized("cancelImport", appId, () => cancelImport(this.#importControl(), appId, sessionId, audit));
   }
 
-  /** The roadblock was resumed: the paused session applies its plan after all. */
   resumeImport(appId: string, sessionId: string, audit?: AuditContext): Promise<Result<ImportSessionRow>> {
-    return this.#serialized(appId, async () => {
-      const session = await this.#requireSession(appId, sessionId);
-      if (session.status !== "PAUSED_SAFEGUARD")
-        throw DomainError.validation("status", `import ${sessionId} is ${session.status}, not PAUSED_SAFEGUARD`);
-      const origin = originOf(audit);
-      if (origin) await this.ctx.storage.put(`import-origin:${sessionId}`, origin);
-      await this.#imports.beginApply(session);
-      await liftRoadblock(this.#db, sessionId);
-      await this.#logRoadblock(
-        appId,
-        sessionId,
-        "system.import.roadblock.reschedule_and_resume",
-        "The affected import from AppInstance has been resumed by an administrator. All other imports will resume.",
-        audit,
-      );
+    return this.#serialized("resumeImport", appId, async () => {
+      const session = await resumeImport(this.#importControl(), appId, sessionId, audit);
       await this.ctx.storage.setAlarm(Date.now());
-      return (await getSession(this.#db, appId, sessionId))!;
+      return session;
     });
   }
 
   /** Another app's roadblock was lifted: look at a waiting session now. */
   wakeImports(appId: string): Promise<Result<null>> {
-    return this.#serialized(appId, async () => {
+    return this.#serialized("wakeImports", appId, async () => {
       await this.ctx.storage.setAlarm(Date.now());
       return null;
     });
   }
 
-  async #logRoadblock(appId: string, sessionId: string, eventType: string, displayMessage: string, audit?: AuditContext): Promise<void> {
-    await writeLog(this.#db, [
-      {
-        eventType,
-        displayMessage,
-        audit,
-        target: [
-          { id: appId, type: "AppInstance" },
-          { id: sessionId, type: "ImportSession" },
-        ],
-        details: { sessionId },
-      },
-    ]);
+  #importControl() {
+    return { db: this.#db, storage: this.ctx.storage, runner: this.#imports };
   }
 
-  async #requireSession(appId: string, sessionId: string): Promise<ImportSessionRow> {
-    const session = await getSession(this.#db, appId, sessionId);
-    if (!session) throw DomainError.notFound(sessionId, "ImportSession");
-    return session;
-  }
+  // ---- alarm: fan-out chunks, import steps, follow-ups and outbound tasks -------------------
 
-  /** Advances the app's open import for a bounded time; returns when it should run again. */
-  async #advanceImport(): Promise<number | undefined> {
-    const appId = await this.ctx.storage.get<string>("appId");
-    if (!appId) return undefined;
-    const deadline = Date.now() + IMPORT_BUDGET_MS;
-    for (;;) {
-      const session = await openSession(this.#db, appId);
-      if (!session || session.status !== "RUNNING") return undefined;
-      const more = await this.#imports.step(session);
-      if (!more) {
-        const after = await getSession(this.#db, appId, session.id);
-        if (after?.phase === "WAITING") return Date.now() + ROADBLOCK_POLL_MS;
-        if (after && after.status !== "RUNNING") await this.#finishImport(after);
-        return after?.status === "RUNNING" ? Date.now() : undefined;
-      }
-      if (Date.now() >= deadline) return Date.now();
-    }
-  }
-
-  async #finishImport(session: ImportSessionRow): Promise<void> {
-    if (await this.ctx.storage.get(`activate:${session.id}`)) {
-      await this.#queue.run(() => this.#imports.activateCreated(session.id));
-      await this.ctx.storage.delete(`activate:${session.id}`);
-    }
-    await this.ctx.storage.delete(`import-origin:${session.id}`);
-  }
-
-  // ---- alarm: fan-out chunks, imports and outbound tasks ------------------------------------
-
+  /**
+   * Takes turns between the kinds of background work, a bounded unit each (a fan-out chunk, an
+   * import step, a chunk of follow-ups), yielding the isolate between units, for as long as the
+   * invocation's D1 budget and time allow; then drains outbound tasks within what is left and
+   * sets the alarm again for whatever remains. Each kind is isolated: one failing does not stop
+   * the others.
+   */
   async alarm(): Promise<void> {
-    // Each kind of work is isolated: a failing fan-out chunk or import step must not stop the
-    // outbound queue, and the alarm is always set again for whatever remains.
-    const guard = async <T>(what: string, work: () => Promise<T>): Promise<T | undefined> => {
-      try {
-        return await work();
-      } catch (error) {
-        console.error(
-          JSON.stringify({
-            event: "coordinator.alarm_step_failed",
-            step: what,
-            reason: error instanceof Error ? error.message : String(error),
-          }),
-        );
-        return undefined;
+    await this.#meter.run("alarm", async (invocation) => {
+      const appId = await this.ctx.storage.get<string>("appId");
+      if (!appId || !this.#active) return;
+      let failedAt: number | undefined;
+      let importDue: number | undefined;
+      for (;;) {
+        let worked = false;
+        if ((await this.#fanOut.pending()) && invocation.affords(CHUNK_QUERIES)) {
+          const ok = await this.#guard("fan-out", () => this.#queue.run(() => this.#fanOut.runChunk()).then(() => true));
+          if (ok) worked = true;
+          else failedAt = Date.now();
+        }
+        if (invocation.affords(IMPORT_STEP_QUERIES)) {
+          const step = await this.#guard("import", () => this.#imports.stepOnce(appId));
+          importDue = step?.due;
+          if (step?.worked) worked = true;
+          if (step === undefined) failedAt = Date.now();
+        }
+        if (this.#followUps.due() && invocation.affords(FOLLOW_UP_QUERIES)) {
+          const more = await this.#guard("follow-ups", () => this.#followUps.drainChunk());
+          if (more !== undefined) worked = true;
+        }
+        if (!worked || !invocation.affords(Math.min(CHUNK_QUERIES, IMPORT_STEP_QUERIES, FOLLOW_UP_QUERIES))) break;
+        await yieldToOthers();
       }
-    };
-    const chunkFailed = (await guard("fan-out", () => this.#queue.run(() => this.#runOneChunk()).then(() => false))) ?? true;
-    const importDue = await guard("import", () => this.#advanceImport());
-    await guard("outbound", () => this.#runner.drain(Date.now() + DRAIN_BUDGET_MS));
-    // A failed step is tried again shortly rather than in a tight loop.
-    const retryAt = chunkFailed ? Date.now() + 5_000 : undefined;
-    await this.#queue.run(() => this.#schedule(importDue, retryAt));
-  }
-
-  async #startJob(job: Omit<FanOutJob, "id" | "cursor" | "done" | "startedAt" | "updatedAt">, audit?: AuditContext): Promise<void> {
-    // Its events are the job's (the system's), carrying the id of the request that started it.
-    const origin = originOf(audit);
-    await this.#jobs.enqueue({ ...job, ...(origin ? { origin } : {}) });
-    // The first chunk runs now, so a small group is complete when the request returns.
-    await this.#runOneChunk();
-    await this.#schedule();
-  }
-
-  /** Runs one chunk of the oldest fan-out job. */
-  async #runOneChunk(): Promise<void> {
-    const jobs = await this.#jobs.list();
-    const job = jobs[0];
-    const appId = await this.ctx.storage.get<string>("appId");
-    if (!job || !appId) return;
-    const processed = await this.#processChunk(appId, job);
-    if (processed < CHUNK_SIZE) {
-      jobs.shift();
-      await this.#settleDeactivations(appId, job);
-    }
-    await this.#jobs.save(jobs);
-  }
-
-  /** A finished job's deactivations go ahead, or are held when there are more than the threshold. */
-  async #settleDeactivations(appId: string, job: FanOutJob): Promise<void> {
-    const threshold = deactivationThreshold(this.env);
-    const hold = this.#store.settle(job.id, threshold, job.reason);
-    if (!hold) return;
-    console.log(JSON.stringify({ event: "provisioning.deactivations_held", appId, holdId: hold.id, count: hold.count, threshold }));
-    await writeLog(this.#db, [
-      {
-        eventType: "system.provisioning.deactivations.hold",
-        severity: "WARN",
-        displayMessage: `${hold.count} downstream deactivations held for review: more than the threshold of ${threshold} (${job.reason})`,
-        outcome: { result: "DENY", reason: "deactivation threshold exceeded" },
-        target: [{ id: appId, type: "AppInstance" }],
-        details: { holdId: hold.id, count: hold.count, threshold, groupId: job.groupId ?? null },
-      },
-    ]);
-  }
-
-  /** Sets the alarm for the earliest pending work: a fan-out chunk or an import step now, or the next due task. */
-  async #schedule(importDue?: number, jobsRetryAt?: number): Promise<void> {
-    const jobs = await this.#jobs.list();
-    const settings = await this.#provisioning();
-    const taskDue = settings.connection ? this.#runner.nextRunAt() : undefined;
-    const jobsDue = jobs.length > 0 ? (jobsRetryAt ?? Date.now()) : undefined;
-    const candidates = [jobsDue, taskDue, importDue].filter((t): t is number => t !== undefined);
-    const due = candidates.length > 0 ? Math.min(...candidates) : undefined;
-    if (due === undefined) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > due) await this.ctx.storage.setAlarm(Math.max(due, Date.now()));
-  }
-
-  async #processChunk(appId: string, job: FanOutJob): Promise<number> {
-    const db = this.#db;
-    const app = await getApp(db, appId);
-    if (!app) return 0;
-    if (job.kind === "provision") return this.#provisionChunk(appId, job);
-    const [rules, { mode }] = await Promise.all([loadRules(db, appId), this.#provisioning()]);
-    const users =
-      job.kind === "group-members"
-        ? (await listGroupMembers(db, job.groupId!, job.cursor ?? undefined, CHUNK_SIZE)).slice(0, CHUNK_SIZE)
-        : (await appUsersChunk(db, appId, job.cursor, CHUNK_SIZE, job.scope)).map((row) => row.user);
-    const { changed, removed } = await reconcileChunk(db, app, rules, mode, users, new Date(), {
-      memberOf: job.kind === "group-members" ? job.groupId : undefined,
-      dropAttributes: job.dropAttributes,
-      cause: { reason: job.reason, ...(job.groupId ? { groupId: job.groupId } : {}) },
-      audit: background(job.origin, job.id),
+      await this.#guard("outbound", () => this.#runner.drain(Date.now() + DRAIN_BUDGET_MS, invocation));
+      await this.#queue.run(() =>
+        this.#schedule(importDue, failedAt === undefined ? undefined : failedAt + RETRY_FAILED_STEP_MS, invocation),
+      );
     });
-    // Deactivations wait until the job has counted them all, so that a change deactivating
-    // more accounts than the threshold is held before any of them runs.
-    const deactivating = new Set(mode.deactivate ? removed.filter((userId) => this.#store.getLink(userId)?.active) : []);
-    if (mode.enabled) {
-      for (const userId of changed) this.#store.enqueue(`user:${userId}`, deactivating.has(userId) ? { waitFor: job.id } : {});
+  }
+
+  async #guard<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          event: "coordinator.alarm_step_failed",
+          step: what,
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+      );
+      return undefined;
     }
-    this.#advance(
-      job,
-      users.map((u) => u.id),
-    );
-    if (mode.enabled) for (const userId of changed) this.#origins.note(`user:${userId}`, job.origin);
-    return users.length;
   }
 
-  async #provisionChunk(appId: string, job: FanOutJob): Promise<number> {
-    const rows = await unprovisionedChunk(this.#db, appId, job.cursor, CHUNK_SIZE);
-    const now = new Date();
-    const waiting = rows.filter((row) => !this.#store.bySubject(`user:${row.userId}`));
-    const statements = waiting.map((row) =>
-      setProvisioningState(this.#db, appId, row.userId, { status: "STAGED", syncState: "SYNCING", lastUpdated: now }),
-    );
-    await batchAll(this.#db, statements);
-    for (const row of waiting) this.#store.enqueue(`user:${row.userId}`);
-    this.#advance(
-      job,
-      rows.map((row) => row.userId),
-    );
-    for (const row of waiting) this.#origins.note(`user:${row.userId}`, job.origin);
-    return rows.length;
-  }
-
-  #advance(job: FanOutJob, ids: string[]): void {
-    if (ids.length > 0) job.cursor = ids[ids.length - 1];
-    job.done += ids.length;
-    job.total = Math.max(job.total, job.done);
-    job.updatedAt = Date.now();
+  /**
+   * Sets the alarm for the earliest pending work: a fan-out chunk, an import step or due
+   * follow-ups now (or after `retryAt` when a step failed), or the next due outbound task.
+   */
+  async #schedule(importDue?: number, retryAt?: number, invocation?: Invocation): Promise<void> {
+    if (!this.#active) return;
+    const now = Date.now();
+    const settings = await this.#provisioning();
+    const work = (await this.#fanOut.pending()) || this.#followUps.due(now) ? (retryAt ?? now) : undefined;
+    const taskDue = settings.connection ? this.#runner.nextRunAt() : undefined;
+    const candidates = [work, taskDue, importDue, this.#followUps.nextAt()].filter((t): t is number => t !== undefined);
+    if (candidates.length === 0) return;
+    const due = Math.max(Math.min(...candidates), now);
+    const current = await this.ctx.storage.getAlarm();
+    // From inside the alarm the current alarm is the one running: always set the next one.
+    if (invocation !== undefined || current === null || current > due) await this.ctx.storage.setAlarm(due);
   }
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  #serialized<T>(appId: string, task: () => Promise<T>): Promise<Result<T>> {
-    return this.#queue.run(async () => {
-      // The object learns its app id on first use; its alarm needs it later.
-      if ((await this.ctx.storage.get<string>("appId")) !== appId) await this.ctx.storage.put("appId", appId);
-      return toResult(task);
-    });
+  /** Runs `task` as one invocation inside the critical section, then sets the alarm for what it left to do. */
+  #serialized<T>(kind: string, appId: string, task: () => Promise<T>): Promise<Result<T>> {
+    return this.#meter.run(kind, () =>
+      this.#queue.run(async () => {
+        // The object learns its app id on first use; its alarm needs it later.
+        if ((await this.ctx.storage.get<string>("appId")) !== appId) await this.ctx.storage.put("appId", appId);
+        const result = await toResult(task);
+        if (result.ok) await this.#schedule();
+        return result;
+      }),
+    );
   }
 
   #provisioning(): Promise<ProvisioningSettings> {
@@ -833,27 +592,49 @@ export class AppCoordinator extends DurableObject<Env> {
    */
   async #save(draft: AppUserDraft, existing: AppUserRow | undefined, why: ChangeWhy): Promise<AppUserRow> {
     const row = await toRow(draft, existing, this.env.CREDENTIALS_KEY);
-    this.#origins.note(`user:${row.userId}`, originOf(why.audit));
     const events = this.#events(why, existing, row, draft.newPassword !== null);
     await this.#db.batch([upsertAppUser(this.#db, row), ...logStatements(this.#db, events)]);
     const { mode } = await this.#provisioning();
     if (mode.enabled) {
+      this.#origins.note(`user:${row.userId}`, originOf(why.audit));
       this.#store.enqueue(`user:${row.userId}`, { passwordBox: draft.newPassword !== null ? row.passwordCiphertext : null });
-      await this.#schedule();
     }
     return row;
   }
 
   async #remove(userId: string, existing: AppUserRow | undefined, why: ChangeWhy): Promise<void> {
     const appId = (await this.ctx.storage.get<string>("appId"))!;
-    this.#origins.note(`user:${userId}`, originOf(why.audit));
     const events = this.#events(why, existing, undefined, false);
     await this.#db.batch([deleteAppUser(this.#db, appId, userId), ...logStatements(this.#db, events)]);
+    await this.#queueOutbound({ changed: [], removed: [userId], profileOnly: [] }, why.audit);
+  }
+
+  /**
+   * Downstream work for changed assignments, when the app provisions: created or changed ones
+   * sync; removed ones deactivate (also if provisioning was since turned off, while their
+   * account is active); `profileOnly` are assignments that did not change but whose Okta user
+   * did (the SCIM user also carries Okta profile values the app profile does not hold: the sync
+   * compares what it would push with what it last pushed).
+   */
+  async #queueOutbound(
+    changes: { changed: string[]; removed: string[]; profileOnly: string[] },
+    audit: AuditContext | undefined,
+  ): Promise<void> {
     const { mode } = await this.#provisioning();
-    if (mode.enabled || this.#store.getLink(userId)?.active) {
+    const enqueue = (userId: string) => {
+      this.#origins.note(`user:${userId}`, originOf(audit));
       this.#store.enqueue(`user:${userId}`);
-      await this.#schedule();
-    }
+    };
+    if (mode.enabled) for (const userId of changes.changed) enqueue(userId);
+    for (const userId of changes.removed) if (mode.enabled || this.#store.getLink(userId)?.active) enqueue(userId);
+    if (mode.enabled && mode.pushProfile) for (const userId of changes.profileOnly) enqueue(userId);
+  }
+
+  /** What an import apply step changed: the same downstream work as any other change. */
+  #queueImportOutbound(changes: { changed: string[]; removed: string[]; oktaChanged: string[] }, audit: AuditContext): Promise<void> {
+    const touched = new Set([...changes.changed, ...changes.removed]);
+    const profileOnly = changes.oktaChanged.filter((userId) => !touched.has(userId) && this.#store.getLink(userId)?.active);
+    return this.#queueOutbound({ changed: changes.changed, removed: changes.removed, profileOnly }, audit);
   }
 
   #events(why: ChangeWhy, before: AppUserRow | undefined, after: AppUserRow | undefined, passwordSet: boolean) {
@@ -868,17 +649,3 @@ type ChangeWhy = Pick<AppUserChange, "app" | "user"> & {
   cause: AssignmentCause;
   audit: AuditContext | undefined;
 };
-
-function sameGroupForAssignmentAndPush(): DomainError {
-  return new DomainError("E0000027", "this group is pushed to the app", [
-    "Okta doesn't support using the same group for app assignment and Group Push: assign the app to one group and push another (for example Accounting and AppPushGroup).",
-  ]);
-}
-
-/** DEACTIVATION_THRESHOLD: most accounts one change may deactivate before it is held (default 500). */
-function deactivationThreshold(env: Env): number {
-  const value = Number(env.DEACTIVATION_THRESHOLD);
-  return env.DEACTIVATION_THRESHOLD !== undefined && env.DEACTIVATION_THRESHOLD !== "" && Number.isFinite(value) && value >= 0
-    ? value
-    : 500;
-}

@@ -1,4 +1,6 @@
-import { compileRules, topGroup, type ProfileRules } from "../assignments/effective-profile";
+import { compileRules, topGroup, type GroupGrant, type ProfileRules } from "../assignments/effective-profile";
+import type { BatchItem } from "drizzle-orm/batch";
+import { appUsersOf, grantsOf } from "../db/queries/bulk-lookups";
 import { appUserEvents, type AssignmentCause } from "../audit/events";
 import { logStatements, type AuditContext, type LogEventInput } from "../audit/system-log";
 import { reconcile, type AppUserDraft, type AssignmentContext } from "../assignments/app-user-rules";
@@ -47,11 +49,74 @@ export interface ChunkOutcome {
   removed: string[];
 }
 
+/** What reconciling some users decided: rows to write and remove, and the events that record it. */
+export interface ChunkDecision extends ChunkOutcome {
+  upserts: AppUserRow[];
+  events: LogEventInput[];
+}
+
+export interface ReconcileOptions {
+  /** Attributes removed from the app-user schema: their per-user values go too. */
+  dropAttributes?: string[];
+  cause?: AssignmentCause;
+  audit?: AuditContext;
+}
+
+/** Loads what reconciling these users needs: their assignments in the app and its groups' grants (2 queries). */
+export async function loadAssignmentsOf(db: DB, appId: string, userIds: readonly string[]) {
+  const [existing, grants] = await Promise.all([appUsersOf(db, appId, userIds), grantsOf(db, appId, userIds)]);
+  return { existing, grants };
+}
+
+/** Decides each user's assignment with the rules; no I/O. */
+export function decideAssignments(
+  app: AppRow,
+  rules: ProfileRules,
+  provisioning: ProvisioningMode,
+  users: readonly UserRow[],
+  loaded: { existing: Map<string, AppUserRow>; grants: Map<string, GroupGrant[]> },
+  now: Date,
+  options: ReconcileOptions = {},
+): ChunkDecision {
+  const { dropAttributes = [], cause = { reason: "reconcile" }, audit } = options;
+  const upserts: AppUserRow[] = [];
+  const removed: string[] = [];
+  const events: LogEventInput[] = [];
+  for (const user of users) {
+    const before = loaded.existing.get(user.id);
+    const ctx: AssignmentContext = {
+      app,
+      user,
+      existing: withoutAttributes(before, dropAttributes),
+      grants: loaded.grants.get(user.id) ?? [],
+      rules,
+      provisioning,
+      now,
+    };
+    const decision = reconcile(ctx);
+    if (decision.kind === "upsert") upserts.push({ ...decision.draft, passwordCiphertext: ctx.existing?.passwordCiphertext ?? null });
+    if (decision.kind === "delete") removed.push(user.id);
+    if (decision.kind !== "none") {
+      const after = decision.kind === "upsert" ? decision.draft : undefined;
+      const grantGroupId = topGroup(ctx.grants)?.groupId;
+      events.push(...appUserEvents({ app, user, before, after, grantGroupId }, cause, audit));
+    }
+  }
+  return { upserts, events, changed: [...upserts.map((row) => row.userId), ...removed], removed };
+}
+
+/** The batch statements of a decision (with its events, so an event exists exactly when its change does). */
+export function decisionStatements(db: DB, appId: string, decision: ChunkDecision, now: Date): BatchItem<"sqlite">[] {
+  return [
+    ...upsertAppUsers(db, decision.upserts),
+    ...deleteAppUsers(db, appId, decision.removed),
+    ...logStatements(db, decision.events, now),
+  ];
+}
+
 /**
  * Reconciles a chunk of users (sorted by id) against the app's grants and writes the result in
- * one batch, with the System Log events that record it (so an event exists exactly when its
- * change does, at no extra round trip). `memberOf` narrows the range reads to one group's
- * members; `dropAttributes` removes per-user values of attributes the schema no longer has.
+ * one batch. `memberOf` narrows the range reads to one group's members.
  */
 export async function reconcileChunk(
   db: DB,
@@ -60,40 +125,18 @@ export async function reconcileChunk(
   provisioning: ProvisioningMode,
   users: UserRow[],
   now: Date,
-  options: { memberOf?: string; dropAttributes?: string[]; cause?: AssignmentCause; audit?: AuditContext } = {},
+  options: ReconcileOptions & { memberOf?: string } = {},
 ): Promise<ChunkOutcome> {
-  const { memberOf, dropAttributes = [], cause = { reason: "reconcile" }, audit } = options;
   if (users.length === 0) return { changed: [], removed: [] };
   const from = users[0].id;
   const to = users[users.length - 1].id;
   const [existing, grants] = await Promise.all([
-    appUsersInRange(db, app.id, from, to, memberOf),
-    grantsForUserRange(db, app.id, from, to, memberOf),
+    appUsersInRange(db, app.id, from, to, options.memberOf),
+    grantsForUserRange(db, app.id, from, to, options.memberOf),
   ]);
-  const upserts: AppUserRow[] = [];
-  const deletes: string[] = [];
-  const events: LogEventInput[] = [];
-  for (const user of users) {
-    const ctx: AssignmentContext = {
-      app,
-      user,
-      existing: withoutAttributes(existing.get(user.id), dropAttributes),
-      grants: grants.get(user.id) ?? [],
-      rules,
-      provisioning,
-      now,
-    };
-    const decision = reconcile(ctx);
-    if (decision.kind === "upsert") upserts.push({ ...decision.draft, passwordCiphertext: ctx.existing?.passwordCiphertext ?? null });
-    if (decision.kind === "delete") deletes.push(user.id);
-    if (decision.kind !== "none") {
-      const after = decision.kind === "upsert" ? decision.draft : undefined;
-      const grantGroupId = topGroup(ctx.grants)?.groupId;
-      events.push(...appUserEvents({ app, user, before: existing.get(user.id), after, grantGroupId }, cause, audit));
-    }
-  }
-  await batchAll(db, [...upsertAppUsers(db, upserts), ...deleteAppUsers(db, app.id, deletes), ...logStatements(db, events, now)]);
-  return { changed: [...upserts.map((row) => row.userId), ...deletes], removed: deletes };
+  const decision = decideAssignments(app, rules, provisioning, users, { existing, grants }, now, options);
+  await batchAll(db, decisionStatements(db, app.id, decision, now));
+  return { changed: decision.changed, removed: decision.removed };
 }
 
 function withoutAttributes(row: AppUserRow | undefined, names: string[]): AppUserRow | undefined {

@@ -25,8 +25,6 @@ export interface FanOutJob {
   updatedAt: number;
 }
 
-export const CHUNK_SIZE = 1000;
-
 const JOBS_KEY = "fan-out-jobs";
 
 export class JobStore {

@@ -18,9 +18,12 @@ import type { SerialQueue } from "./serial-queue";
 import { background, writeLog, type AuditContext } from "../audit/system-log";
 import { groupRunEvents, userRunEvents } from "../audit/provisioning-events";
 import type { TaskOrigin } from "./task-origins";
+import type { Invocation } from "./invocation-budget";
 
 /** How many downstream tasks run at once for one app (each still waits for the pacer). */
 const CONCURRENCY = 8;
+/** The most D1 queries one task's run makes (snapshot, outcome, System Log, breaker log). */
+export const TASK_QUERIES = 10;
 
 type Failure = { retryable: boolean; retryAfterMs?: number; reason: string; status: number | null };
 
@@ -41,6 +44,8 @@ interface Deps {
   settings: () => Promise<ProvisioningSettings>;
   /** The request that last gave a subject work, for the System Log events of its runs. */
   origin?: (subject: string) => TaskOrigin | undefined;
+  /** False once the app is deleted: nothing more is claimed, and runs in flight record nothing. */
+  active?: () => boolean;
 }
 
 /**
@@ -54,33 +59,47 @@ export class ProvisioningRunner {
 
   constructor(private readonly deps: Deps) {}
 
+  #active(): boolean {
+    return this.deps.active?.() ?? true;
+  }
+
   /** The connection changed: forget what was learnt about the downstream. */
   reset(): void {
     this.#patchSupported = undefined;
   }
 
   /**
-   * Runs due tasks until none is left or the deadline passes: CONCURRENCY workers, each claiming
-   * the next task as soon as its last one is recorded, so one slow downstream call no longer holds
-   * back the seven others of its batch (bench/05-outbound.mjs: 1,000 creates 12.1 s -> 11.6 s).
+   * Runs due tasks until none is left, the deadline passes, the invocation's D1 budget cannot
+   * afford another task (each in flight reserves TASK_QUERIES), or the app is deleted:
+   * CONCURRENCY workers, each claiming the next task as soon as its last one is recorded,
+   * so one slow downstream call does not hold back the others.
    */
-  async drain(deadline: number): Promise<void> {
+  async drain(deadline: number, invocation: Invocation): Promise<void> {
+    const current = () => this.#active();
     const { queue, store } = this.deps;
+    let inFlight = 0;
     const worker = async () => {
       for (;;) {
         const settings = await this.deps.settings();
-        if (!settings.connection || Date.now() >= deadline) return;
+        if (!settings.connection || Date.now() >= deadline || !current()) return;
+        if (!invocation.fits((inFlight + 1) * TASK_QUERIES)) return;
         this.#pacer.setRate(settings.requestsPerSecond);
-        const [task] = await queue.run(async () => {
-          // While the breaker is open nothing is claimed: tasks keep their place and their attempts.
-          // Half-open, the one worker that takes the probe moves it on, so no other gets a slot.
-          const current = store.breaker();
-          const { state, slots } = allowance(current, Date.now());
-          if (state !== current) store.saveBreaker(state);
-          return slots === 0 ? [] : store.claimDue(Date.now(), 1);
-        });
-        if (!task) return;
-        await this.run(task, settings);
+        inFlight++;
+        try {
+          const [task] = await queue.run(async () => {
+            if (!current()) return [];
+            // While the breaker is open nothing is claimed: tasks keep their place and their attempts.
+            // Half-open, the one worker that takes the probe moves it on, so no other gets a slot.
+            const breaker = store.breaker();
+            const { state, slots } = allowance(breaker, Date.now());
+            if (state !== breaker) store.saveBreaker(state);
+            return slots === 0 ? [] : store.claimDue(Date.now(), 1);
+          });
+          if (!task) return;
+          await this.run(task, settings);
+        } finally {
+          inFlight--;
+        }
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -194,6 +213,8 @@ export class ProvisioningRunner {
       patchSupported: () => this.#supportsPatch(scim),
     });
     const outcome = await queue.run(async () => {
+      // The app was deleted while the downstream answered: nothing is left to record it on.
+      if (!this.#active()) return "DONE" as const;
       const wasActive = snapshot.link?.active ?? false;
       store.saveLink(userId, result.link);
       for (const mappingId of result.leftGroups) store.setPushed(mappingId, "", userId, false);
@@ -222,7 +243,8 @@ export class ProvisioningRunner {
     });
     const { trace, error: failure } = result;
     const secrets = [...log.secrets, snapshot.password];
-    await writeLog(db, userRunEvents({ appId, userId, user: snapshot.user, trace, failure, outcome, taskId: task.id, ...log, secrets }));
+    if (this.#active())
+      await writeLog(db, userRunEvents({ appId, userId, user: snapshot.user, trace, failure, outcome, taskId: task.id, ...log, secrets }));
     return { taskId: task.id, subject: task.subject, outcome, trace: result.trace, error: result.error?.reason };
   }
 
@@ -259,6 +281,7 @@ export class ProvisioningRunner {
       externalIdOf: (userId) => snapshot.externalIds.get(userId),
     });
     const outcome = await queue.run(async () => {
+      if (!this.#active()) return "DONE" as const;
       const target = result.targetGroupId ?? "";
       for (const userId of result.added) store.setPushed(mappingId, target, userId, true);
       for (const userId of result.removed) store.setPushed(mappingId, target, userId, false);
@@ -316,6 +339,7 @@ export class ProvisioningRunner {
       },
     ];
     const outcome = await this.deps.queue.run(async () => {
+      if (!this.#active()) return "DONE" as const;
       await this.#noteHealth(deleted.ok ? undefined : deleted);
       if (deleted.ok || deleted.status === 404) {
         this.deps.store.complete(task, false);

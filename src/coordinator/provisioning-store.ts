@@ -313,6 +313,10 @@ export class ProvisioningStore {
     );
   }
 
+  saveLinks(entries: { userId: string; link: DownstreamLink | null }[], now = Date.now()): void {
+    for (const { userId, link } of entries) this.saveLink(userId, link, now);
+  }
+
   /** The user a downstream account belongs to (kept after the assignment is gone). */
   userIdByExternalId(externalId: string): string | undefined {
     return this.sql.exec<{ user_id: string }>(`SELECT user_id FROM links WHERE external_id = ?`, externalId).toArray()[0]?.user_id;

@@ -1,4 +1,6 @@
+import { is, SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -31,7 +33,29 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** A statement for a batch: a drizzle query, or raw SQL (drizzle's own batch cannot bind raw SQL's parameters). */
+export type Statement = BatchItem<"sqlite"> | SQL;
+
+const dialect = new SQLiteAsyncDialect({ casing: "snake_case" });
+
+/**
+ * Runs statements as one D1 batch (atomic; nothing to run is a no-op) and returns D1's results
+ * as they are (rows of `RETURNING` included). Statements are bound here and handed to D1 directly.
+ */
+export async function runBatch(db: DB, statements: readonly Statement[]): Promise<D1Result[]> {
+  if (statements.length === 0) return [];
+  const client = db.$client;
+  return client.batch(
+    statements.map((statement) => {
+      const query = is(statement, SQL)
+        ? dialect.sqlToQuery(statement)
+        : (statement as unknown as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
+      return client.prepare(query.sql).bind(...query.params);
+    }),
+  );
+}
+
 /** Runs statements as one D1 batch (atomic); nothing to run is a no-op. */
-export async function batchAll(db: DB, statements: readonly BatchItem<"sqlite">[]): Promise<void> {
-  if (statements.length > 0) await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+export async function batchAll(db: DB, statements: readonly Statement[]): Promise<void> {
+  await runBatch(db, statements);
 }

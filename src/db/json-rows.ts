@@ -1,4 +1,8 @@
-import { sql, type SQL } from "drizzle-orm";
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { toSnakeCase } from "drizzle-orm/casing";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { DB } from "./client";
 
 /**
  * How much row JSON one statement carries: D1 allows 1,000,000 bytes per bound string, and a
@@ -36,4 +40,34 @@ export function jsonPayloads(rows: readonly unknown[][]): string[] {
 export function selectFromPayload(columns: number, payload: string): SQL {
   const fields = Array.from({ length: columns }, (_, i) => sql.raw(`json_extract(value, '$[${i}]')`));
   return sql`SELECT ${sql.join(fields, sql`, `)} FROM json_each(${payload}) WHERE true`;
+}
+
+type AnyTable = SQLiteTable & { $inferSelect: Record<string, unknown> };
+
+/**
+ * INSERT (or upsert) many rows of one table as JSON payloads, one bound parameter per statement.
+ * Values are encoded as drizzle would bind them; JSON columns go in as values. `update` names the
+ * columns an existing row (by `target`) takes from the new one; without it a conflict is an error.
+ */
+export function writeRows<T extends AnyTable>(
+  db: DB,
+  table: T,
+  rows: T["$inferSelect"][],
+  conflict?: { target: SQLiteColumn[]; update: (keyof T["$inferSelect"] & string)[] },
+): BatchItem<"sqlite">[] {
+  if (rows.length === 0) return [];
+  const columns = Object.entries(getTableColumns(table));
+  const encoded = rows.map((row) =>
+    columns.map(([key, column]) => {
+      const value = row[key];
+      if (value === null || value === undefined) return null;
+      return column.columnType === "SQLiteTextJson" ? value : (column.mapToDriverValue(value) as unknown);
+    }),
+  );
+  // excluded.<column> uses the client's snake_case name of the column.
+  const set = conflict && Object.fromEntries(conflict.update.map((key) => [key, sql.raw(`excluded.${toSnakeCase(key)}`)]));
+  return jsonPayloads(encoded).map((payload) => {
+    const insert = db.insert(table).select(selectFromPayload(columns.length, payload));
+    return conflict ? insert.onConflictDoUpdate({ target: conflict.target, set: set as Record<string, SQL> }) : insert;
+  }) as BatchItem<"sqlite">[];
 }

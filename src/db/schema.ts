@@ -46,6 +46,8 @@ export const users = sqliteTable(
     uniqueIndex("users_login_lower_idx").on(t.loginLower),
     index("users_email_idx").on(t.email),
     index("users_status_id_idx").on(t.status, t.id),
+    // Imports match on first and last name together (partial matches).
+    index("users_name_idx").on(t.lastName, t.firstName),
   ],
 );
 
@@ -261,6 +263,11 @@ export type ImportCounters = {
   verifiedMissing?: number;
   /** Of those, users still downstream that shifting pages had hidden from the listing. */
   missedByPaging?: number;
+  /**
+   * Of `unchanged`, the users whose downstream record and link were exactly what the last import
+   * left: counted when fetched and stored nowhere (no item, no event).
+   */
+  skippedUnchanged?: number;
 };
 
 export const importSessions = sqliteTable(
@@ -302,6 +309,9 @@ export const importItems = sqliteTable(
     matchedUserId: text(),
     decision: text().$type<"PENDING" | "CONFIRMED" | "APPLIED" | "SKIPPED" | "ERROR" | "NONE">().notNull(),
     detail: text(),
+    // The digest of the downstream record as fetched (src/imports/record-digest.ts): kept with
+    // the link once applied, so that an unchanged record is skipped by the next import.
+    digest: text(),
   },
   (t) => [
     primaryKey({ columns: [t.sessionId, t.seq] }),

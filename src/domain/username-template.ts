@@ -5,7 +5,8 @@ import { DomainError } from "./errors";
 // built-in family: attribute references on the Okta user (`source.<attr>`) and the string
 // functions Okta's built-in templates use. Full Okta Expression Language is out of scope.
 type Source = Record<string, unknown>;
-type Expr = { kind: "attr"; name: string } | { kind: "lit"; value: string } | { kind: "fn"; name: string; args: Expr[] };
+export type TemplateExpr =
+  { kind: "attr"; name: string } | { kind: "lit"; value: string } | { kind: "fn"; name: string; args: TemplateExpr[] };
 
 const FUNCTIONS: Record<string, { arity: number; apply: (args: string[]) => string }> = {
   substringBefore: { arity: 2, apply: ([s, sep]) => (s.includes(sep) ? s.slice(0, s.indexOf(sep)) : s) },
@@ -27,6 +28,13 @@ export function renderUsername(template: string, source: Source): string | null 
   const value = parts.map((part) => (typeof part === "string" ? part : evaluate(part, source))).join("");
   return value === "" ? null : value;
 }
+
+/** A template as literal text and expressions, in order (for callers that evaluate it elsewhere, in SQL). */
+export function templateParts(template: string): (string | TemplateExpr)[] {
+  return compile(template);
+}
+
+type Expr = TemplateExpr;
 
 function compile(template: string): (string | Expr)[] {
   const parts: (string | Expr)[] = [];

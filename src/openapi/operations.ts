@@ -207,6 +207,15 @@ export const OPERATIONS: Operation[] = [
     "okta.apps.read",
     { extension: true },
   ),
+  op(
+    "GET",
+    "/api/v1/apps/{appId}/coordinator-stats",
+    "getCoordinatorStats",
+    "The app coordinator's spending per invocation: most D1 queries and longest run, against its budget",
+    EXT,
+    "okta.apps.read",
+    { extension: true },
+  ),
 
   op(
     "GET",

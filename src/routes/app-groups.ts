@@ -85,4 +85,12 @@ export const appGroupsRoutes = new Hono<AppEnv>()
     const { appId } = c.req.param();
     await requireApp(c.get("db"), appId);
     return c.json(await appCoordinator(c.env, appId).operations());
+  })
+  // provisio extension: what the app's coordinator has spent per invocation since it started
+  // (the most D1 queries and the longest run of any one invocation, against its budget), and
+  // how many import follow-ups wait in its outbox.
+  .get("/:appId/coordinator-stats", requireScope("okta.apps.read"), async (c) => {
+    const { appId } = c.req.param();
+    await requireApp(c.get("db"), appId);
+    return c.json(await appCoordinator(c.env, appId).invocationStats());
   });

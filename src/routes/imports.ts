@@ -3,7 +3,7 @@ import { z } from "zod";
 import { updateProvisioning } from "../db/queries/provisioning";
 import { appsWithWaitingSessions, getOrgSetting, getSession, listItems, listSessions, putOrgSetting } from "../db/queries/imports";
 import { appCoordinator } from "../coordinator/client";
-import { ROADBLOCK_KEY, SAFEGUARDS_KEY, type Roadblock } from "../coordinator/import-runner";
+import { ROADBLOCK_KEY, SAFEGUARDS_KEY, type Roadblock } from "../coordinator/imports/runner";
 import { cursorNumber, decodeCursor } from "../domain/cursor";
 import { DomainError } from "../domain/errors";
 import { DEFAULT_INBOUND, inboundPatchSchema, mergeInbound } from "../imports/inbound-settings";

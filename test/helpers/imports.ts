@@ -53,7 +53,7 @@ export async function downstreamUser(
 }
 
 /** Starts an import and waits until it is no longer RUNNING. */
-export async function runImport(appId: string, body: Record<string, unknown> = {}) {
+export async function runImport(appId: string, body: Record<string, unknown> = {}, timeoutMs = 30_000) {
   const started = await api("POST", `/api/v1/apps/${appId}/imports`, body);
   expect(started.status, JSON.stringify(started.body)).toBe(202);
   return eventually(
@@ -61,7 +61,7 @@ export async function runImport(appId: string, body: Record<string, unknown> = {
       const session = (await api("GET", `/api/v1/apps/${appId}/imports/${started.body.id}`)).body;
       return session.status !== "RUNNING" ? session : undefined;
     },
-    30_000,
+    timeoutMs,
     "import session",
   );
 }

@@ -25,6 +25,15 @@ export function scimTenant() {
     async fault(...faults: Record<string, unknown>[]) {
       await fetch(`${root}/__faults`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(faults) });
     },
+    /** `count` users written straight into the downstream (scale tests), named <prefix><n>@example.com. */
+    async seedMany(count: number, prefix: string) {
+      const res = await fetch(`${root}/__seed`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ count, prefix }),
+      });
+      if (res.status !== 204) throw new Error(`seeding ${count} users: ${res.status}`);
+    },
     /** The downstream recovers: every injected fault not yet used is dropped. */
     async clearFaults() {
       await fetch(`${root}/__faults`, { method: "DELETE" });

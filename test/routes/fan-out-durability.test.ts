@@ -9,7 +9,7 @@ import { seedMemberships, seedUsers, settle } from "../helpers/seed";
 // duplicate rows, and the job completes. Each test runs the same fan-out on a twin app that
 // nothing interrupts and compares the two.
 
-const MEMBERS = 2_000;
+const MEMBERS = 12_000;
 
 /** An app with a custom attribute mapped from the Okta profile and one group-settable attribute. */
 async function appWithProfiles() {

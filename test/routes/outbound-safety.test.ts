@@ -1,7 +1,10 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createGroup, createUser } from "../helpers/api";
 import { ConsoleClient, textOf } from "../helpers/console";
 import { appUserWhen, eventually, provisionedApp } from "../helpers/scim";
+import { seedMemberships, seedUsers } from "../helpers/seed";
 
 const breakerOf = async (appId: string) => (await api("GET", `/api/v1/apps/${appId}/provisioning/circuit-breaker`)).body;
 const tasksOf = async (appId: string, status?: string) =>
@@ -127,4 +130,36 @@ describe("outbound deactivation threshold", () => {
     expect(await activeDownstream(big.scim)).toBe(21);
     expect((await api("POST", `/api/v1/apps/${big.app.id}/provisioning/deactivation-holds/${hold.id}/release`)).status).toBe(404);
   }, 90_000);
+});
+
+describe("deleting an app while its outbound queue drains", () => {
+  it("stops the drain: nothing more is sent downstream and nothing is recorded for the deleted app", async () => {
+    const { app, scim } = await provisionedApp();
+    // Every downstream answer takes 300 ms, so the drain is mid-way when the app is deleted.
+    await scim.fault({ kind: "delay", delayMs: 300, times: 10_000 });
+    const group = await createGroup();
+    const ids = await seedUsers(120, "DelD");
+    await seedMemberships(group.id, ids);
+    expect((await api("PUT", `/api/v1/apps/${app.id}/groups/${group.id}`, {})).status).toBe(200);
+    await eventually(async () => (await scim.state()).requests.length >= 10, 20_000, "the drain to be under way");
+
+    expect((await api("POST", `/api/v1/apps/${app.id}/lifecycle/deactivate`)).status).toBe(200);
+    expect((await api("DELETE", `/api/v1/apps/${app.id}`)).status).toBe(204);
+    const atDeletion = (await scim.state()).requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const after = (await scim.state()).requests.length;
+    // Calls already in flight finish (8 at most, and each user's create is a search then a POST).
+    expect(after - atDeletion).toBeLessThanOrEqual(16);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await scim.state()).requests.length).toBe(after);
+    const tasks = await runInDurableObject(
+      env.APP_COORDINATOR.getByName(app.id),
+      async (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM tasks").one().n,
+    );
+    expect(tasks).toBe(0);
+    expect(await env.APP_COORDINATOR.getByName(app.id).tasks()).toEqual([]);
+    console.log(
+      `delete mid-drain: ${atDeletion} downstream requests when deleted, ${after - atDeletion} more in flight, none after; 0 tasks left of 120 users`,
+    );
+  }, 60_000);
 });

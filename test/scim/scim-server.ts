@@ -64,6 +64,8 @@ interface Tenant {
   requests: { method: string; path: string; status: number; body?: unknown }[];
   faults: Fault[];
   patch: boolean;
+  /** Seeded in bulk: plain listings are served straight from the tenant's users (see listPage). */
+  bulk?: boolean;
 }
 
 const tenants = new Map<string, Tenant>();
@@ -204,7 +206,7 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
   const fault = t.faults.find(
     (f) => f.times > 0 && (!f.method || f.method === request.method) && (!f.path || new RegExp(f.path).test(path)),
   );
-  if (!fault) return next();
+  if (!fault) return t.bulk && request.method === "GET" && /^\/Users\?/.test(path) ? listPage(t, request, response, next) : next();
   fault.times--;
   const error = (status: number, detail: string) =>
     response
@@ -293,6 +295,31 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
   }
 }
 
+/**
+ * A tenant seeded with tens of thousands of users answers plain listings (startIndex and count,
+ * no filter) itself: SCIMMY would rebuild and validate every user of the tenant for each page.
+ * The answer is the same ListResponse SCIMMY gives (RFC 7644 §3.4.2).
+ */
+function listPage(t: Tenant, request: Request, response: Response, next: NextFunction): void {
+  if (request.query.filter !== undefined) return next();
+  const all = [...t.users.values()];
+  const startIndex = Math.max(1, Number(request.query.startIndex ?? 1) || 1);
+  const count = Math.max(0, Number(request.query.count ?? 100) || 0);
+  const Resources = all.slice(startIndex - 1, startIndex - 1 + count);
+  response
+    .status(200)
+    .type("application/scim+json")
+    .send(
+      JSON.stringify({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        totalResults: all.length,
+        startIndex,
+        itemsPerPage: Resources.length,
+        Resources,
+      }),
+    );
+}
+
 function spcWithoutPatch(): Json {
   return {
     schemas: ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
@@ -336,6 +363,26 @@ export async function startScimServer(): Promise<{ origin: string; close: () => 
     const answer = () => response.json({ commands });
     if (config.mode === "slow") setTimeout(answer, 4_000);
     else answer();
+  });
+  // Scale tests: `count` users written straight into the tenant (one request, not one each).
+  app.post("/t/:tenant/__seed", (request, response) => {
+    const t = tenant(String(request.params.tenant));
+    const { count, prefix } = request.body as { count: number; prefix: string };
+    for (let i = 1; i <= count; i++) {
+      const id = `${prefix}-${String(i).padStart(7, "0")}`;
+      const email = `${prefix}${i}@example.com`;
+      t.users.set(id, {
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        id,
+        userName: email,
+        active: true,
+        name: { givenName: "Seeded", familyName: `${prefix}${i}` },
+        emails: [{ value: email, primary: true }],
+        meta: meta("User"),
+      });
+    }
+    t.bulk = true;
+    response.status(204).end();
   });
   app.get("/t/:tenant/__state", (request, response) => {
     const t = tenant(String(request.params.tenant));

@@ -3,7 +3,7 @@ import { DEFAULT_INBOUND } from "../../src/imports/inbound-settings";
 import { autoConfirmed, flattenScimUser, oktaUsernameFor, sourcingResult } from "../../src/imports/matching";
 import { DEFAULT_SAFEGUARDS, evaluateSafeguards } from "../../src/imports/safeguards";
 import { isDue } from "../../src/imports/scheduler";
-import { EMPTY_COUNTERS } from "../../src/coordinator/import-runner";
+import { EMPTY_COUNTERS } from "../../src/coordinator/imports/session";
 
 describe("import safeguards", () => {
   const settings = DEFAULT_SAFEGUARDS;

@@ -1,11 +1,10 @@
-import { and, asc, between, eq, getTableColumns, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, between, eq, getTableColumns, gt, isNull, sql, type SQL } from "drizzle-orm";
 import { prepared } from "../prepared";
 import { tableRows } from "../table-rows";
-import { jsonPayloads, selectFromPayload } from "../json-rows";
+import { jsonPayloads, writeRows } from "../json-rows";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { AppUserScope } from "../../domain/app-user-states";
-import { toSnakeCase } from "drizzle-orm/casing";
-import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
+import type { DB } from "../client";
 import { appUsers, groupMembers, users, type AppUserRow, type UserRow } from "../schema";
 import { startsWithAny } from "./expression-sql";
 
@@ -150,39 +149,22 @@ export async function appUsersInRange(
   return new Map(rows.map((row) => [row.userId, row]));
 }
 
-const APP_USER_COLUMN_LIST = Object.entries(getTableColumns(appUsers));
-
 /**
  * Upserts app users with one bound parameter per statement (see jsonPayloads): a fan-out chunk
- * is one statement instead of one per six rows. Values are encoded as drizzle would bind them.
+ * is one statement instead of one per six rows.
  */
 export function upsertAppUsers(db: DB, rows: AppUserRow[]): BatchItem<"sqlite">[] {
-  // Columns are named by the client's snake_case casing, so excluded.<column> uses that name.
-  const set = Object.fromEntries(
-    APP_USER_COLUMN_LIST.filter(([key]) => !["appId", "userId", "created"].includes(key)).map(([key]) => [
-      key,
-      sql.raw(`excluded.${toSnakeCase(key)}`),
-    ]),
-  );
-  const encoded = rows.map((row) =>
-    APP_USER_COLUMN_LIST.map(([key, column]) => {
-      const value = row[key as keyof AppUserRow];
-      if (value === null || value === undefined) return null;
-      // JSON columns go in as values (json_extract gives their text back), the rest as drizzle binds them.
-      return column.columnType === "SQLiteTextJson" ? value : (column.mapToDriverValue(value) as unknown);
-    }),
-  );
-  return jsonPayloads(encoded).map((payload) =>
-    db
-      .insert(appUsers)
-      .select(selectFromPayload(APP_USER_COLUMN_LIST.length, payload))
-      .onConflictDoUpdate({ target: [appUsers.appId, appUsers.userId], set }),
-  );
+  return writeRows(db, appUsers, rows, { target: [appUsers.appId, appUsers.userId], update: UPSERT_COLUMNS });
 }
 
+const UPSERT_COLUMNS = (Object.keys(getTableColumns(appUsers)) as (keyof AppUserRow)[]).filter(
+  (key) => key !== "appId" && key !== "userId" && key !== "created",
+);
+
+/** Removes assignments with one statement per ~300,000 characters of ids (the ids are one JSON parameter). */
 export function deleteAppUsers(db: DB, appId: string, userIds: string[]): BatchItem<"sqlite">[] {
-  return chunk(userIds, MAX_BOUND_PARAMS - 1).map((part) =>
-    db.delete(appUsers).where(and(eq(appUsers.appId, appId), inArray(appUsers.userId, part))),
+  return jsonPayloads(userIds.map((id) => [id])).map((payload) =>
+    db.delete(appUsers).where(and(eq(appUsers.appId, appId), sql`${appUsers.userId} IN (SELECT value ->> 0 FROM json_each(${payload}))`)),
   );
 }
 

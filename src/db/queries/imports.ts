@@ -1,17 +1,9 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
+import { writeRows } from "../json-rows";
 import { pastCompositeKey } from "./keyset";
-import {
-  appUsers,
-  importItems,
-  importSessions,
-  orgSettings,
-  users,
-  type ImportItemRow,
-  type ImportSessionRow,
-  type UserRow,
-} from "../schema";
+import { appUsers, importItems, importSessions, orgSettings, type ImportItemRow, type ImportSessionRow } from "../schema";
 
 type Json = Record<string, unknown>;
 
@@ -64,68 +56,20 @@ export async function appsWithWaitingSessions(db: DB): Promise<string[]> {
   return rows.map((row) => row.appId);
 }
 
-const ITEM_COLUMNS = 10;
-
-export function insertItems(db: DB, rows: ImportItemRow[]): BatchItem<"sqlite">[] {
-  return chunk(rows, Math.floor(MAX_BOUND_PARAMS / ITEM_COLUMNS)).map((part) => db.insert(importItems).values(part));
-}
-
-export async function itemsChunk(
-  db: DB,
-  sessionId: string,
-  afterSeq: number,
-  limit: number,
-  where: { unplanned?: boolean; decision?: ImportItemRow["decision"]; result?: ImportItemRow["result"] } = {},
-): Promise<ImportItemRow[]> {
-  const conditions: (SQL | undefined)[] = [eq(importItems.sessionId, sessionId), gt(importItems.seq, afterSeq)];
-  if (where.unplanned) conditions.push(isNull(importItems.result));
-  if (where.decision) conditions.push(eq(importItems.decision, where.decision));
-  if (where.result) conditions.push(eq(importItems.result, where.result));
-  return db
-    .select()
-    .from(importItems)
-    .where(and(...conditions))
-    .orderBy(asc(importItems.seq))
-    .limit(limit);
-}
-
-export function updateItem(db: DB, sessionId: string, seq: number, changes: Partial<ImportItemRow>): BatchItem<"sqlite"> {
-  return db
-    .update(importItems)
-    .set(changes)
-    .where(and(eq(importItems.sessionId, sessionId), eq(importItems.seq, seq)));
-}
-
-export async function maxSeq(db: DB, sessionId: string): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number | null>`max(${importItems.seq})` })
-    .from(importItems)
-    .where(eq(importItems.sessionId, sessionId));
-  return row?.n ?? 0;
+/** Inserts items as JSON payloads (one bound parameter per statement). */
+export function writeItems(db: DB, rows: ImportItemRow[]): BatchItem<"sqlite">[] {
+  return writeRows(db, importItems, rows);
 }
 
 /**
- * Stages an UNASSIGN item for every linked assignment of the app that the import did not see
- * (a full import's "users no longer present"), in one set-based statement.
+ * Records what applying items did (decision, detail, the user they ended with), keyed by
+ * (session_id, seq) from the payload side: each row finds its item through the primary key.
  */
-export async function stageMissingAsUnassign(db: DB, sessionId: string, appId: string): Promise<void> {
-  const base = await maxSeq(db, sessionId);
-  await db.run(sql`
-    INSERT INTO import_items (session_id, seq, external_id, user_name, active, profile, result, matched_user_id, decision, detail)
-    SELECT ${sessionId}, ${base} + ROW_NUMBER() OVER (ORDER BY au.user_id), au.external_id, COALESCE(au.user_name, au.external_id), 0, '{}',
-           'UNASSIGN', au.user_id, 'PENDING', 'not present downstream any more'
-    FROM ${appUsers} au
-    WHERE au.app_id = ${appId} AND au.external_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM import_items i WHERE i.session_id = ${sessionId} AND i.external_id = au.external_id)`);
-}
-
-/** Auto-confirms every pending item with one of `results`. */
-export async function confirmResults(db: DB, sessionId: string, results: NonNullable<ImportItemRow["result"]>[]): Promise<void> {
-  if (results.length === 0) return;
-  await db
-    .update(importItems)
-    .set({ decision: "CONFIRMED" })
-    .where(and(eq(importItems.sessionId, sessionId), eq(importItems.decision, "PENDING"), inArray(importItems.result, results)));
+export function writeItemOutcomes(db: DB, rows: ImportItemRow[]): BatchItem<"sqlite">[] {
+  return writeRows(db, importItems, rows, {
+    target: [importItems.sessionId, importItems.seq],
+    update: ["decision", "detail", "matchedUserId"],
+  });
 }
 
 export async function confirmItems(db: DB, sessionId: string, seqs: number[] | "all"): Promise<number> {
@@ -163,24 +107,6 @@ export async function listItems(db: DB, sessionId: string, result: ImportItemRow
     .orderBy(asc(importItems.seq))
     .limit(limit + 1);
 }
-
-// ---- matching lookups (case-sensitive, as Okta matches) ---------------------------------------
-
-export async function appUserIdByExternalId(db: DB, appId: string, externalId: string): Promise<string | undefined> {
-  const row = await db.query.appUsers.findFirst({
-    columns: { userId: true },
-    where: and(eq(appUsers.appId, appId), eq(appUsers.externalId, externalId)),
-  });
-  return row?.userId;
-}
-
-export async function usersWhere(db: DB, condition: SQL, limit = 2): Promise<UserRow[]> {
-  return db.select().from(users).where(condition).limit(limit);
-}
-
-export const byLogin = (login: string) => eq(users.login, login);
-export const byEmail = (email: string) => eq(users.email, email);
-export const byName = (first: string, last: string) => and(eq(users.firstName, first), eq(users.lastName, last)) as SQL;
 
 // ---- org settings -------------------------------------------------------------------------------
 
@@ -248,27 +174,4 @@ export async function liftRoadblock(db: DB, sessionId: string): Promise<Roadbloc
   const remaining = queued.filter((entry) => entry.sessionId !== sessionId);
   if (remaining.length !== queued.length) await putOrgSetting(db, "import_roadblock", { ...current, queued: remaining });
   return current;
-}
-
-/** Which of `externalIds` the session already holds (a user seen twice when pages shifted). */
-export async function seenExternalIds(db: DB, sessionId: string, externalIds: string[]): Promise<Set<string>> {
-  const seen = new Set<string>();
-  for (const part of chunk(externalIds, MAX_BOUND_PARAMS - 1)) {
-    const rows = await db
-      .select({ externalId: importItems.externalId })
-      .from(importItems)
-      .where(and(eq(importItems.sessionId, sessionId), inArray(importItems.externalId, part)));
-    for (const row of rows) seen.add(row.externalId);
-  }
-  return seen;
-}
-
-/** Linked app users the session has not seen downstream: candidates for removal, up to `limit`. */
-export async function unseenLinkedAppUsers(db: DB, sessionId: string, appId: string, limit: number): Promise<string[]> {
-  const rows = await db.all<{ external_id: string }>(sql`
-    SELECT au.external_id FROM ${appUsers} au
-    WHERE au.app_id = ${appId} AND au.external_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM import_items i WHERE i.session_id = ${sessionId} AND i.external_id = au.external_id)
-    ORDER BY au.external_id LIMIT ${limit}`);
-  return rows.map((row) => row.external_id);
 }
