@@ -2,6 +2,8 @@
 //   GET  /noop                       the cheapest Worker response (scenario 1's baseline)
 //   POST /insert?app=&group=&form=   the app-user rows of a group's members, written with raw D1
 //                                    batched inserts and nothing else (scenario 3's baseline)
+//   POST /insert-imported?app=&n=     the Okta users and app users an import of n new users leaves, by
+//                                    raw D1 batched inserts and nothing else (scenario 4's baseline)
 //   POST /rows-read?app=&after=&limit=
 //                                    runs provisio's own app-user page query (listAppUsers) and
 //                                    reports D1's meta.rows_read for each statement it issued
@@ -35,6 +37,7 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/noop") return Response.json({});
     if (url.pathname === "/insert" && request.method === "POST") return insert(env.DB, url);
+    if (url.pathname === "/insert-imported" && request.method === "POST") return insertImported(env.DB, url);
     if (url.pathname === "/rows-read" && request.method === "POST") return rowsRead(env.DB, url);
     return new Response("not found", { status: 404 });
   },
@@ -97,6 +100,88 @@ async function insert(db: D1Database, url: URL): Promise<Response> {
   const perBatch = Number(url.searchParams.get("batch") ?? 500);
   for (let i = 0; i < statements.length; i += perBatch) await db.batch(statements.slice(i, i + perBatch));
   return Response.json({ rows: rows.length, statements: statements.length, ms: Date.now() - started });
+}
+
+const USER_COLUMNS = [
+  "id",
+  "status",
+  "login",
+  "login_lower",
+  "email",
+  "first_name",
+  "last_name",
+  "profile",
+  "provider_type",
+  "provider_name",
+  "created",
+  "activated",
+  "status_changed",
+  "last_updated",
+] as const;
+
+/**
+ * What an import of `n` new users leaves in the store of record, written with raw D1 batched
+ * inserts and nothing else: the Okta users and their app users (scenario 4's baseline). Rows are
+ * built here, as the import builds them from what it fetched, and inserted 1,000 to a statement.
+ */
+async function insertImported(db: D1Database, url: URL): Promise<Response> {
+  const app = url.searchParams.get("app")!;
+  const n = Number(url.searchParams.get("n"));
+  const started = Date.now();
+  const now = Date.now();
+  const statements: D1PreparedStatement[] = [];
+  const insert = (table: string, columns: readonly string[], rows: unknown[][]) => {
+    const select = columns.map((_, i) => `value ->> ${i}`).join(", ");
+    for (let i = 0; i < rows.length; i += 1000)
+      statements.push(
+        db
+          .prepare(`INSERT INTO ${table} (${columns.join(", ")}) SELECT ${select} FROM json_each(?)`)
+          .bind(JSON.stringify(rows.slice(i, i + 1000))),
+      );
+  };
+  const users: unknown[][] = [];
+  const appUsers: unknown[][] = [];
+  for (let k = 1; k <= n; k += 1) {
+    const id = `00uRaw${String(k).padStart(14, "0")}`;
+    const login = `imported${k}@example.com`;
+    users.push([
+      id,
+      "ACTIVE",
+      login,
+      login,
+      login,
+      `Given${k}`,
+      `Family${k}`,
+      JSON.stringify({ login, email: login, firstName: `Given${k}`, lastName: `Family${k}` }),
+      "IMPORT",
+      "IMPORT",
+      now,
+      now,
+      now,
+      now,
+    ]);
+    appUsers.push([
+      app,
+      id,
+      "USER",
+      "ACTIVE",
+      "SYNCHRONIZED",
+      `ext-${String(k).padStart(7, "0")}`,
+      login,
+      null,
+      "{}",
+      "{}",
+      now,
+      now,
+      now,
+      null,
+      now,
+    ]);
+  }
+  insert("users", USER_COLUMNS, users);
+  insert("app_users", APP_USER_COLUMNS, appUsers);
+  for (let i = 0; i < statements.length; i += 50) await db.batch(statements.slice(i, i + 50));
+  return Response.json({ rows: users.length + appUsers.length, statements: statements.length, ms: Date.now() - started });
 }
 
 /** Wraps D1 to note every statement drizzle prepares, with its bound values. */

@@ -19,9 +19,12 @@ const byId = new Map();
 const byUserName = new Map();
 const counters = { requests: 0, creates: 0, conflicts: 0, listPages: 0, searches: 0, updates: 0, createTimes: [], requestTimes: [] };
 
+// The listing as an array, rebuilt only after a write (pages of 100 over 100,000 users).
+let listing;
 function store(user) {
   byId.set(user.id, user);
   byUserName.set(user.userName, user);
+  listing = undefined;
 }
 for (let n = 1; n <= Number(values.users); n += 1) {
   const email = `imported${n}@example.com`;
@@ -78,8 +81,8 @@ const server = createServer(async (req, res) => {
     counters.listPages += 1;
     const startIndex = Math.max(1, Number(url.searchParams.get("startIndex") ?? 1));
     const count = Math.min(200, Number(url.searchParams.get("count") ?? 100));
-    const all = [...byId.values()];
-    return send(res, 200, listResponse(all.slice(startIndex - 1, startIndex - 1 + count), startIndex, all.length));
+    listing ??= [...byId.values()];
+    return send(res, 200, listResponse(listing.slice(startIndex - 1, startIndex - 1 + count), startIndex, listing.length));
   }
   if (path === "/Users" && req.method === "POST") {
     const body = await readJson(req);
