@@ -11,7 +11,7 @@ a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible
 .skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px 8px; z-index: 2; }
 header.top { display: flex; align-items: center; gap: 16px; padding: 10px 20px; border-bottom: 1px solid var(--line); background: #f6f6f9; }
 header.top .brand { font-weight: 700; text-decoration: none; color: var(--fg); }
-header.top form { margin-left: auto; }
+header.top .session-actions { margin-left: auto; display: flex; gap: 8px; }
 main { padding: 16px 20px 40px; max-width: 1200px; }
 h1 { font-size: 1.5rem; margin: 0.2em 0 0.6em; } h2 { font-size: 1.15rem; margin: 1.4em 0 0.5em; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; }

@@ -104,8 +104,15 @@ export function adminRoutes(fetchApi: ApiFetch) {
     await next();
   });
 
-  admin.post("/sign-out", (c) => {
-    endSession(c);
+  admin.post("/sign-out", async (c) => {
+    await endSession(c);
+    return c.redirect("/admin/sign-in", 303);
+  });
+  // Every console session signed in with this API token ends (other browsers, copied cookies).
+  admin.post("/sign-out-everywhere", async (c) => {
+    await c.get("api").send("DELETE", "/api/v1/api-tokens/current/sessions");
+    await endSession(c);
+    setFlash(c, { kind: "ok", text: "Signed out of every console session that used this API token." });
     return c.redirect("/admin/sign-in", 303);
   });
   admin.get("/", (c) => c.redirect("/admin/apps", 303));
@@ -128,7 +135,7 @@ export function adminRoutes(fetchApi: ApiFetch) {
     ),
   );
   // An API answer the page did not expect (for example 404 for a deleted app) is shown, not thrown.
-  admin.onError((error, c) => {
+  admin.onError(async (error, c) => {
     if (error instanceof HTTPException && error.status === 403) {
       // hono/csrf: a form posted from another site.
       return c.html(
@@ -154,7 +161,7 @@ export function adminRoutes(fetchApi: ApiFetch) {
     }
     if (error.status === 401) {
       // The token was revoked or expired since sign-in: the session is over.
-      endSession(c);
+      await endSession(c);
       setFlash(c, { kind: "error", text: "Your API token is no longer valid. Sign in again." });
       return c.redirect("/admin/sign-in", 303);
     }
@@ -179,7 +186,7 @@ function SignInPage({ error, flash }: { error?: string; flash?: { kind: "ok" | "
       <form method="post" action="/admin/sign-in">
         <label for="token">API token</label>
         <p class="hint" id="token-hint">
-          An SSWS API token of this org. It is kept only in an HttpOnly session cookie for 8 hours.
+          An SSWS API token of this org. It is kept on the server, sealed, for an 8-hour session; your browser gets only a session id.
         </p>
         <input type="password" id="token" name="token" autocomplete="off" required aria-describedby="token-hint" />
         <p>
