@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
@@ -6,12 +7,14 @@ import { ADMIN_CSS, ADMIN_JS } from "./assets";
 import { adminApi, ApiProblem, type ApiFetch } from "./api-client";
 import { Banner, Page } from "./components";
 import { field, formOf, type AdminEnv } from "./context";
-import { csrfMatches, endSession, readSession, setFlash, startSession, takeFlash } from "./session";
+import { csrfMatches, endSession, readSession, SESSION_COOKIE, setFlash, startSession, takeFlash } from "./session";
 import { appsListRoutes } from "./tabs/apps-list";
 import { assignmentsRoutes } from "./tabs/assignments";
 import { importRoutes } from "./tabs/import";
 import { provisioningTabRoutes } from "./tabs/provisioning";
 import { pushGroupsRoutes } from "./tabs/push-groups";
+
+const ENDED = "Your session has ended (signed out, signed out everywhere, or its API token was revoked). Sign in again.";
 
 /**
  * The admin console at /admin: server-rendered pages over provisio's own API. `fetchApi` is the
@@ -79,8 +82,15 @@ export function adminRoutes(fetchApi: ApiFetch) {
   admin.use("*", async (c, next) => {
     const session = await readSession(c);
     if (!session) {
-      if (c.req.method === "GET") return c.redirect("/admin/sign-in", 303);
-      return c.html(<SignInPage error="Your session has ended. Sign in again." />, 401);
+      // A cookie whose session is gone was ended on the server: by sign-out, "sign out
+      // everywhere" or the revocation of its API token. Say so, and drop the dead cookie.
+      const ended = getCookie(c, SESSION_COOKIE) !== undefined;
+      if (ended) await endSession(c);
+      if (c.req.method === "GET") {
+        if (ended) setFlash(c, { kind: "error", text: ENDED });
+        return c.redirect("/admin/sign-in", 303);
+      }
+      return c.html(<SignInPage error={ENDED} />, 401);
     }
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       const form = await formOf(c);

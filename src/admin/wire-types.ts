@@ -55,8 +55,14 @@ export interface ApiAppUserSchema {
   };
 }
 
+export interface ApiPendingPassword {
+  userId: string;
+  status: "WAITING_FOR_SIGN_IN" | "DELIVERING" | "DELIVERY_FAILED";
+  summary: string;
+}
+
 export interface ApiConnection {
-  authScheme: "TOKEN" | "BASIC";
+  authScheme: "TOKEN" | "BASIC" | "HEADER";
   status: "ENABLED" | "DISABLED";
   baseUrl: string;
   profile: { authScheme: string; username?: string };
