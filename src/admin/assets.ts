@@ -42,6 +42,10 @@ input[type=text], input[type=url], input[type=password], input[type=number], inp
 dl.counts { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 6px 16px; margin: 8px 0; }
 dl.counts dt { font-size: 0.8rem; color: var(--muted); } dl.counts dd { margin: 0; font-size: 1.2rem; font-variant-numeric: tabular-nums; }
 progress { width: 320px; height: 14px; }
+ul.catalog { list-style: none; padding: 0; }
+li.catalog-entry { display: grid; grid-template-columns: 48px 1fr auto; gap: 14px; align-items: start; padding: 12px 0; border-bottom: 1px solid var(--line); }
+li.catalog-entry h2 { margin: 0 0 4px; font-size: 1.05rem; } li.catalog-entry p { margin: 2px 0; }
+textarea { font: inherit; padding: 4px 6px; border: 1px solid #9a9aa6; border-radius: 3px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 

@@ -161,6 +161,28 @@ export const OPERATIONS: Operation[] = [
     "okta.apps.manage",
     { response: "Application", extension: true },
   ),
+  op(
+    "GET",
+    "/api/v1/apps/{appId}/integration",
+    "getApplicationIntegration",
+    "What the app was made from (catalog template or cloned app), the provisioning features it offers, and the options its first connection will take",
+    EXT,
+    "okta.apps.read",
+    {
+      extension: true,
+      responseSchema: {
+        type: "object",
+        required: ["appId", "offered"],
+        properties: {
+          appId: { type: "string" },
+          catalog: { type: ["object", "null"] },
+          clonedFrom: { type: ["string", "null"] },
+          offered: { type: "object" },
+          provisioningDraft: { type: ["object", "null"] },
+        },
+      },
+    },
+  ),
   op("GET", "/api/v1/catalog/apps", "listCatalogApps", "Search the integration catalog (q, after, limit)", EXT, "okta.apps.read", {
     extension: true,
     responseSchema: { type: "array", items: CATALOG_ENTRY_SCHEMA },

@@ -12,6 +12,8 @@ import { jsonBody, queryParams } from "../http/validation";
 import { createApp, deleteApp, replaceApp, setAppStatus } from "../services/apps";
 import { appJson, applicationSchema, cloneRequestSchema } from "../wire/app";
 import { cloneApp } from "../services/app-instances";
+import { getIntegration } from "../db/queries/app-integrations";
+import { appIntegrationJson } from "../wire/app-integration";
 import { booleanParam } from "../wire/common";
 
 const listQuery = z.object({
@@ -69,6 +71,11 @@ export const appsRoutes = new Hono<AppEnv>()
       return c.json(appJson(clone, baseUrl(c)));
     },
   )
+  .get("/:appId/integration", requireScope("okta.apps.read"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    return c.json(appIntegrationJson(app.id, await getIntegration(db, app.id), baseUrl(c)));
+  })
   .post("/:appId/lifecycle/activate", requireScope("okta.apps.manage"), async (c) => {
     const db = c.get("db");
     await setAppStatus(c.env, db, await requireApp(db, c.req.param("appId")), "ACTIVE", await auditOf(c));

@@ -18,6 +18,14 @@ export const appsListRoutes = new Hono<AdminEnv>().get("/", async (c) => {
   return c.html(
     <Page title="Applications" csrf={c.get("session").csrf} flash={takeFlash(c)}>
       <h1>Applications</h1>
+      <div class="toolbar">
+        <a class="button primary" href="/admin/apps/new">
+          Create App Integration
+        </a>
+        <a class="button" href="/admin/catalog">
+          Browse App Catalog
+        </a>
+      </div>
       <form method="get" action="/admin/apps" role="search" class="toolbar">
         <label for="app-search" class="sr-only">
           Search applications
@@ -27,7 +35,7 @@ export const appsListRoutes = new Hono<AdminEnv>().get("/", async (c) => {
         {q && <a href="/admin/apps">Clear</a>}
       </form>
       {page.items.length === 0 ? (
-        <p>{q ? `No application matches “${q}”.` : "No applications yet. Create one with POST /api/v1/apps."}</p>
+        <p>{q ? `No application matches “${q}”.` : "No applications yet. Add one from the App Catalog or create one with the wizard."}</p>
       ) : (
         <table>
           <caption class="sr-only">Applications</caption>
