@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, links, pathOf, unique } from "../helpers/api";
+import { api, links, pathOf, unique, type ApiResponse } from "../helpers/api";
 import { SCIM_TOKEN, scimTenant } from "../helpers/scim";
 
 const CATALOG = "/api/v1/catalog/apps";
@@ -9,10 +9,11 @@ async function allCatalogNames(query: string): Promise<string[]> {
   const names: string[] = [];
   let path: string | undefined = `${CATALOG}?${query}`;
   while (path) {
-    const page = await api("GET", path);
+    const page: ApiResponse = await api("GET", path);
     expect(page.status).toBe(200);
     names.push(...page.body.map((entry: { name: string }) => entry.name));
-    path = links(page.headers).next ? pathOf(links(page.headers).next) : undefined;
+    const next: string | undefined = links(page.headers).next;
+    path = next ? pathOf(next) : undefined;
   }
   return names;
 }
