@@ -26,11 +26,11 @@ describe("Browse App Catalog (console)", () => {
       _csrf: browser.csrf,
       label: "Zoom",
       signOnMode: "SAML_2_0",
-      "setting.subdomain": "Not Valid!",
+      "setting.subDomain": "Not Valid!",
     });
     expect(refused.status).toBe(400);
     expect(textOf(refused.html)).toContain("Api validation failed: settings (E0000001)");
-    expect(textOf(refused.html)).toContain('settings.app.subdomain: "Not Valid!" is not a valid Vanity subdomain');
+    expect(textOf(refused.html)).toContain('settings.app.subDomain: "Not Valid!" is not a valid Vanity subdomain');
     // What was entered stays on the form.
     expect(refused.html).toContain('value="Not Valid!"');
 
@@ -39,7 +39,7 @@ describe("Browse App Catalog (console)", () => {
       _csrf: browser.csrf,
       label,
       signOnMode: "SAML_2_0",
-      "setting.subdomain": "acme",
+      "setting.subDomain": "acme",
     });
     expect(added.status).toBe(303);
     const appId = appIdFrom(added.location)!;

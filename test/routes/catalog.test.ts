@@ -44,7 +44,7 @@ describe("integration catalog (GET /api/v1/catalog/apps)", () => {
     expect(slack).toMatchObject({
       name: "slack",
       displayName: "Slack",
-      signOnModes: ["SAML_2_0"],
+      signOnModes: ["SAML_2_0", "BROWSER_PLUGIN"],
       settings: { domain: { title: "Workspace subdomain", required: true } },
       baseUrl: "https://{domain}.slack.com/",
       provisioning: {
@@ -127,7 +127,7 @@ describe("creating an app from the catalog (POST /api/v1/apps with a catalog nam
     });
     expect(wrong.status).toBe(400);
     const causes = wrong.body.errorCauses.map((c: { errorSummary: string }) => c.errorSummary);
-    expect(causes[0]).toBe("signOnMode: Slack (slack) supports SAML_2_0");
+    expect(causes[0]).toBe("signOnMode: Slack (slack) supports SAML_2_0, BROWSER_PLUGIN");
     expect(causes[1]).toContain("settings.app.domain");
   });
 
@@ -153,7 +153,7 @@ describe("creating an app from the catalog (POST /api/v1/apps with a catalog nam
         name: "zoomus",
         label: "Zoom",
         signOnMode: "SAML_2_0",
-        settings: { app: { subdomain: "acme" } },
+        settings: { app: { subDomain: "acme" } },
       })
     ).body;
     const basic = await api("POST", `/api/v1/apps/${app.id}/connections/default`, {

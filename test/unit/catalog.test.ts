@@ -55,7 +55,7 @@ describe("instances of a template", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(DomainError);
       expect((error as DomainError).causes).toEqual([
-        "signOnMode: Slack (slack) supports SAML_2_0",
+        "signOnMode: Slack (slack) supports SAML_2_0, BROWSER_PLUGIN",
         'settings.app.domain: "Bad Domain" is not a valid Workspace subdomain (for example acme)',
       ]);
     }

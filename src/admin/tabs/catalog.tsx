@@ -18,6 +18,7 @@ async function entryNamed(c: AdminContext, name: string): Promise<ApiCatalogEntr
 const SIGN_ON_NAMES: Record<string, string> = {
   SAML_2_0: "SAML 2.0",
   AUTO_LOGIN: "SWA (Secure Web Authentication)",
+  BROWSER_PLUGIN: "SWA (browser plugin)",
   BOOKMARK: "Bookmark",
   OPENID_CONNECT: "OIDC - OpenID Connect",
 };
