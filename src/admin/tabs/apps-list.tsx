@@ -18,14 +18,6 @@ export const appsListRoutes = new Hono<AdminEnv>().get("/", async (c) => {
   return c.html(
     <Page title="Applications" csrf={c.get("session").csrf} flash={takeFlash(c)}>
       <h1>Applications</h1>
-      <div class="toolbar">
-        <a class="button primary" href="/admin/apps/new">
-          Create App Integration
-        </a>
-        <a class="button" href="/admin/catalog">
-          Browse App Catalog
-        </a>
-      </div>
       <form method="get" action="/admin/apps" role="search" class="toolbar">
         <label for="app-search" class="sr-only">
           Search applications
@@ -34,6 +26,14 @@ export const appsListRoutes = new Hono<AdminEnv>().get("/", async (c) => {
         <button type="submit">Search</button>
         {q && <a href="/admin/apps">Clear</a>}
       </form>
+      <div class="toolbar">
+        <a class="button primary" href="/admin/apps/new">
+          Create App Integration
+        </a>
+        <a class="button" href="/admin/catalog">
+          Browse App Catalog
+        </a>
+      </div>
       {page.items.length === 0 ? (
         <p>{q ? `No application matches “${q}”.` : "No applications yet. Add one from the App Catalog or create one with the wizard."}</p>
       ) : (
