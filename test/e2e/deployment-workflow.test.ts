@@ -134,7 +134,7 @@ describe("seed 003 in Chromium: catalog, wizard, separate instance, My Apps", ()
       });
       await api("POST", `/api/v1/apps/${direct.id}/users`, { id: user.id });
       await api("PUT", `/api/v1/apps/${byGroup.id}/groups/${group.id}`);
-      user2 = await (await browser.newContext()).newPage({ viewport: { width: 1100, height: 700 } });
+      user2 = await (await browser.newContext({ viewport: { width: 1100, height: 700 } })).newPage();
     });
 
     const tiles = () => user2.locator("li.tile .label").allTextContents();

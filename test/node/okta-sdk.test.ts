@@ -169,8 +169,8 @@ describe("Okta Node SDK against provisio", () => {
     const asana = await client.applicationApi.createApplication({
       application: { name: "asana", label: `SDK Asana ${stamp}`, signOnMode: "SAML_2_0" } as never,
     });
-    expect(asana.name).toBe("asana");
-    await client.applicationApi.assignUserToApplication({ appId: asana.id!, appUser: { id: user.id } });
+    expect((asana as { name?: string }).name).toBe("asana");
+    await client.applicationApi.assignUserToApplication({ appId: asana.id!, appUser: { id: user.id! } });
     const links = await collect(await client.userApi.listAppLinks({ userId: user.id! }));
     expect(links).toHaveLength(1);
     expect(links[0]).toMatchObject({ appInstanceId: asana.id, appName: "asana", label: `SDK Asana ${stamp}`, hidden: false, sortOrder: 0 });
