@@ -2,6 +2,7 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
 import { adminRoutes } from "./admin/routes";
 import { logoSvg } from "./catalog/logo";
+import { DomainError } from "./domain/errors";
 import { launchRoutes, myAppsRoutes } from "./my-apps/routes";
 import { openApiDocument } from "./openapi/document";
 import { authenticate } from "./http/auth";
@@ -45,7 +46,7 @@ app.get("/.well-known/oauth-authorization-server", (c) => c.json(authorizationSe
 app.get("/logos/:file", (c) => {
   const key = /^([a-z0-9_]{1,64})\.svg$/.exec(c.req.param("file"))?.[1];
   const svg = key ? logoSvg(key) : undefined;
-  if (!svg) return c.body("Not found", 404, { "Content-Type": "text/plain; charset=utf-8" });
+  if (!svg) throw DomainError.notFound(c.req.param("file"), "Logo");
   return c.body(svg, 200, {
     "Content-Type": "image/svg+xml",
     "Cache-Control": "public, max-age=3600",

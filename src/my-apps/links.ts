@@ -13,6 +13,15 @@ export function linkNameOf(appName: string): string {
   return `${appName}_link`;
 }
 
+// An app name is any string a client gave; a lone UTF-16 surrogate in it cannot be percent-encoded.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const segment = (text: string) => encodeURIComponent(text.replace(LONE_SURROGATE, "\ufffd"));
+
+/** The path of an app's launch link (Okta's `/home/{appName}/{appId}/{linkName}`), which My Apps tiles open. */
+export function launchPath(appName: string, appId: string): string {
+  return `/home/${segment(appName)}/${segment(appId)}/${segment(linkNameOf(appName))}`;
+}
+
 /** `visibility.appLinks.<link>: false` removes the link; `visibility.hide.web` keeps it but hides it from My Apps. */
 export function linkShown(assignment: Pick<ActiveAssignment, "name" | "visibility">): boolean {
   return asObject(asObject(assignment.visibility).appLinks)[linkNameOf(assignment.name)] !== false;

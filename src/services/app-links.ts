@@ -1,6 +1,6 @@
 import type { DB } from "../db/client";
 import { activeAssignmentsOf, getLinkOrder, saveLinkOrder } from "../db/queries/app-links";
-import { autoLaunches, credentialsSetUp, hiddenOnWeb, inUserOrder, linkNameOf, linkShown, moved } from "../my-apps/links";
+import { autoLaunches, credentialsSetUp, hiddenOnWeb, inUserOrder, launchPath, linkShown, moved } from "../my-apps/links";
 import { logoPath } from "../catalog/logo";
 
 /** Okta's AssignedAppLink. */
@@ -50,7 +50,7 @@ export async function appLinksOf(db: DB, userId: string, base: string): Promise<
       link: {
         id: userId,
         label: assignment.label,
-        linkUrl: `${base}/home/${encodeURIComponent(assignment.name)}/${assignment.appId}/${encodeURIComponent(linkNameOf(assignment.name))}`,
+        linkUrl: `${base}${launchPath(assignment.name, assignment.appId)}`,
         logoUrl: `${base}${logoPath(assignment.name)}`,
         appName: assignment.name,
         appInstanceId: assignment.appId,

@@ -3,7 +3,7 @@ import type { AppRow } from "../db/schema";
 import { href, iso, jsonObject } from "./common";
 import { SIGN_ON_MODES } from "../domain/sign-on-modes";
 import { logoPath } from "../catalog/logo";
-import { linkNameOf } from "../my-apps/links";
+import { launchPath, linkNameOf } from "../my-apps/links";
 
 export { SIGN_ON_MODES };
 
@@ -75,13 +75,7 @@ export function appJson(row: AppRow, base: string) {
       [lifecycle]: href(`${self}/lifecycle/${lifecycle}`, "POST"),
       // As Okta links them: the app's logo, and the link its users launch it by (My Apps).
       logo: [{ name: "medium", href: `${base}${logoPath(row.name)}`, type: "image/svg+xml" }],
-      appLinks: [
-        {
-          name: linkNameOf(row.name),
-          href: `${base}/home/${encodeURIComponent(row.name)}/${row.id}/${encodeURIComponent(linkNameOf(row.name))}`,
-          type: "text/html",
-        },
-      ],
+      appLinks: [{ name: linkNameOf(row.name), href: `${base}${launchPath(row.name, row.id)}`, type: "text/html" }],
     },
   };
 }

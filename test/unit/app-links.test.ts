@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { credentialsSetUp, hiddenOnWeb, inUserOrder, launchTarget, linkShown, moved } from "../../src/my-apps/links";
+import { credentialsSetUp, hiddenOnWeb, inUserOrder, launchPath, launchTarget, linkShown, moved } from "../../src/my-apps/links";
 
 const app = (appId: string) => ({ appId });
 
@@ -47,5 +47,13 @@ describe("app link rules", () => {
     expect(launchTarget({ catalogName: "slack", signOnMode: "SAML_2_0", settings: { app: { domain: "acme" } } })).toBe(
       "https://acme.slack.com/",
     );
+  });
+});
+
+describe("launch paths", () => {
+  it("encode the app name, and survive a name with a lone surrogate", () => {
+    expect(launchPath("bookmark", "0oa1")).toBe("/home/bookmark/0oa1/bookmark_link");
+    expect(launchPath("a b/c", "0oa1")).toBe("/home/a%20b%2Fc/0oa1/a%20b%2Fc_link");
+    expect(launchPath("x\ud800y", "0oa1")).toBe("/home/x%EF%BF%BDy/0oa1/x%EF%BF%BDy_link");
   });
 });
