@@ -12,7 +12,7 @@ import { endWebSession, readWebSession, startWebSession, type WebSession } from 
 import { appLinksOf, moveAppLink } from "../services/app-links";
 import { signInEndUser, userActor } from "../services/end-user-sign-in";
 import { deliverCapturedPassword } from "../services/pending-passwords";
-import { launchTarget } from "./links";
+import { launchTarget, linkShown } from "./links";
 import { activeAssignmentsOf } from "../db/queries/app-links";
 import { MY_APPS_CSS, MyAppsPage, Notice, SignInPage, TilesPage } from "./pages";
 
@@ -186,11 +186,10 @@ export const myAppsRoutes = new Hono<MyAppsEnv>()
 export const launchRoutes = new Hono<MyAppsEnv>().use("*", headers, noStore).get("/:appName/:appId/:linkName", async (c) => {
   const signedIn = await signedInUser(c);
   if (!signedIn) return c.redirect(`/my-apps/sign-in?${new URLSearchParams({ next: new URL(c.req.url).pathname })}`, 303);
-  const db = createDb(c.env.DB);
   const { appId } = c.req.param();
-  const links = await appLinksOf(db, signedIn.user.id, new URL(c.req.url).origin);
-  const link = links.find(({ link }) => link.appInstanceId === appId);
-  if (!link) {
+  // The same rule as the user's app links: an ACTIVE app they have, whose link is not turned off.
+  const assignment = (await activeAssignmentsOf(createDb(c.env.DB), signedIn.user.id)).find((row) => row.appId === appId && linkShown(row));
+  if (!assignment) {
     return c.html(
       <MyAppsPage title="Not available" user={displayName(signedIn.user)} csrf={signedIn.session.csrf}>
         <Notice kind="error" text="This app is not assigned to you, or it is not active." />
@@ -201,15 +200,14 @@ export const launchRoutes = new Hono<MyAppsEnv>().use("*", headers, noStore).get
       404,
     );
   }
-  const assignment = (await activeAssignmentsOf(db, signedIn.user.id)).find((row) => row.appId === appId);
-  const target = assignment ? launchTarget(assignment) : undefined;
+  const target = launchTarget(assignment);
   if (target) return c.redirect(target, 303);
   return c.html(
-    <MyAppsPage title={link.link.label} user={displayName(signedIn.user)} csrf={signedIn.session.csrf}>
-      <h1>{link.link.label}</h1>
+    <MyAppsPage title={assignment.label} user={displayName(signedIn.user)} csrf={signedIn.session.csrf}>
+      <h1>{assignment.label}</h1>
       <p>
-        This app signs in with {assignment?.signOnMode ?? "its own sign-on"}, which provisio does not perform: provisio manages who has the
-        app and their accounts in it. Open the app from its own sign-in page.
+        This app signs in with {assignment.signOnMode}, which provisio does not perform: provisio manages who has the app and their accounts
+        in it. Open the app from its own sign-in page.
       </p>
       <p>
         <a href="/my-apps">Back to My Apps</a>

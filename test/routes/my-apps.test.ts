@@ -4,8 +4,9 @@ import { ConsoleClient, textOf } from "../helpers/console";
 
 const PASSWORD = "Correct-Horse-42";
 
-/** A browser of its own client address, so sign-in attempts are counted apart from other tests. */
-const browser = () => new ConsoleClient(undefined, { "CF-Connecting-IP": `198.51.100.${Math.floor(Math.random() * 250) + 1}` });
+/** A browser of its own client address (one per browser), so sign-in attempts are counted apart. */
+let addresses = 0;
+const browser = () => new ConsoleClient(undefined, { "CF-Connecting-IP": `198.51.100.${++addresses}` });
 
 async function activeUser(profile: Record<string, unknown> = {}) {
   return createUser({ profile, credentials: { password: { value: PASSWORD } } }, "?activate=true");
@@ -190,6 +191,34 @@ describe("My Apps tiles", () => {
     expect(elsewhere.location).toBe(`/home/bookmark/${app.id}/bookmark_link`);
   });
 });
+
+describe("launch links", () => {
+  it("open the app's sign-in URL, or say why provisio cannot sign the user in to a SAML app", async () => {
+    const user = await activeUser();
+    const saml = await createApp({
+      label: unique("SAML "),
+      signOnMode: "SAML_2_0",
+      settings: { signOn: { ssoAcsUrl: "https://sp.example.com/acs", audience: "https://sp.example.com" } },
+    });
+    const slack = (
+      await api("POST", "/api/v1/apps", {
+        name: "slack",
+        label: unique("Slack "),
+        signOnMode: "SAML_2_0",
+        settings: { app: { domain: "acme" } },
+      })
+    ).body;
+    for (const app of [saml, slack]) await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id });
+    const client = await signedIn(user);
+    const explained = await client.get(pathOfLink(saml.name, saml.id));
+    expect(explained.status).toBe(200);
+    expect(textOf(explained.html)).toContain("This app signs in with SAML_2_0, which provisio does not perform");
+    const catalog = await client.get(pathOfLink("slack", slack.id));
+    expect(catalog.location).toBe("https://acme.slack.com/");
+  });
+});
+
+const pathOfLink = (name: string, appId: string) => `/home/${encodeURIComponent(name)}/${appId}/${encodeURIComponent(`${name}_link`)}`;
 
 describe("My Apps sessions", () => {
   it("after sign-out the old cookie gets the sign-in page", async () => {
