@@ -94,13 +94,16 @@ async function main() {
   });
   check(user.status === 200, `created ${login} (${user.body?.status})`, user.body);
 
-  say("Create an app and connect it to the SCIM demo app");
+  say("Search the integration catalog and add the SCIM 2.0 Test App, then connect it to the SCIM demo app");
+  const found = await api("GET", "/api/v1/catalog/apps?q=scim%20bearer");
+  check(found.body?.[0]?.name === "scim2testapp", `catalog: ${found.body?.[0]?.displayName}`, found.body);
   const app = await api("POST", "/api/v1/apps", {
+    name: "scim2testapp",
     label: `Demo SCIM app ${stamp}`,
     signOnMode: "AUTO_LOGIN",
-    settings: { signOn: { loginUrl: "https://example.com/login" } },
+    settings: { app: { url: "https://example.com/login", baseUrl: scim } },
   });
-  check(app.status === 200, `created app ${app.body?.id}`, app.body);
+  check(app.status === 200, `created app ${app.body?.id} from the catalog (${app.body?.name})`, app.body);
   const appId = app.body.id;
   const connection = await api("POST", `/api/v1/apps/${appId}/connections/default?activate=true`, {
     baseUrl: scim,
@@ -109,11 +112,14 @@ async function main() {
   check(connection.status === 200, "connection saved (the token is never shown again)", connection.body);
   const test = await api("POST", `/api/v1/apps/${appId}/connections/default/test`);
   check(test.body?.status === "SUCCESS", "Test API Credentials: SUCCESS", test.body);
-  const features = await api("PUT", `/api/v1/apps/${appId}/features/USER_PROVISIONING`, {
-    create: { lifecycleCreate: { status: "ENABLED" } },
-    update: { profile: { status: "ENABLED" }, lifecycleDeactivate: { status: "ENABLED" } },
-  });
-  check(features.status === 200, "To App: Create Users, Update User Attributes, Deactivate Users enabled", features.body);
+  const features = await api("GET", `/api/v1/apps/${appId}/features/USER_PROVISIONING`);
+  const on = (toggle) => toggle?.status === "ENABLED";
+  const caps = features.body?.capabilities;
+  check(
+    on(caps?.create.lifecycleCreate) && on(caps?.update.profile) && on(caps?.update.lifecycleDeactivate),
+    "To App: Create Users, Update User Attributes, Deactivate Users on (the template's defaults)",
+    features.body,
+  );
 
   say("Assign the app, and watch the user appear downstream");
   const assigned = await api("POST", `/api/v1/apps/${appId}/users`, { id: user.body.id, scope: "USER" });
@@ -182,6 +188,12 @@ async function main() {
   check(roadblock.status === 200, `roadblock raised: every import waits (level ${roadblock.body?.level})`, roadblock.body);
   const cancelled = await api("POST", "/api/v1/import-roadblock/cancel");
   check(cancelled.body?.status === "CANCELLED", "cancelled the affected import; the others resume", cancelled.body);
+
+  say("Assign the app again, so the user can open it from My Apps, and list the user's app links");
+  await api("POST", `/api/v1/apps/${appId}/users`, { id: user.body.id, scope: "USER" });
+  const links = await api("GET", `/api/v1/users/${user.body.id}/appLinks`);
+  check(links.status === 200 && links.body.length > 0, `${links.body?.length} app link(s)`, links.body);
+  for (const link of links.body) console.log(`   ${link.sortOrder}. ${link.label} (${link.appName}): ${link.linkUrl}`);
 
   console.log("\nDemo complete.");
 }

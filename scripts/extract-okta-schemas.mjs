@@ -20,6 +20,7 @@ const ROOTS = [
   "ApiToken",
   "OpenIdConnectApplication",
   "OAuth2ScopeConsentGrant",
+  "AssignedAppLink",
 ];
 
 /** The fixture's JSON text for a spec file (what the committed file must equal). */

@@ -92,6 +92,25 @@ export async function countAuthFailure(env: Env, address: string, limits: LimitC
   }
 }
 
+/**
+ * Counts a sign-in attempt (My Apps) against a subject's window (a client address, or a login's
+ * hash), before the password is checked: past the limit no password is tried at all. Undefined
+ * when the gate cannot answer (the attempt then goes uncounted, as for API calls).
+ */
+export async function countSignInAttempt(env: Env, subject: string, limits: LimitConfig): Promise<Bucket | undefined> {
+  try {
+    return await failureGate(env, subject).count("sign-in", limits.authFailures, limits.windowMs);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Takes one event from the org-wide budget of failed-authentication log events; false when it is spent. */
+export async function takeAuthFailureLogBudget(env: Env, limits: LimitConfig): Promise<boolean> {
+  if (limits.authFailureLogs <= 0) return false;
+  return !(await failureLogGate(env).count("auth-failure-log", limits.authFailureLogs, limits.windowMs)).exceeded;
+}
+
 export interface AuthFailure {
   reason: RefusalReason;
   /** The API token's id, or for an OAuth access token its client id. */
@@ -122,9 +141,7 @@ const REASONS: Record<RefusalReason, string> = {
  */
 export async function logAuthFailure(env: Env, limits: LimitConfig, failure: AuthFailure): Promise<void> {
   try {
-    if (limits.authFailureLogs <= 0) return;
-    const budget = await failureLogGate(env).count("auth-failure-log", limits.authFailureLogs, limits.windowMs);
-    if (budget.exceeded) return;
+    if (!(await takeAuthFailureLogBudget(env, limits))) return;
     const actorId = failure.tokenId ?? "unknown";
     // A refused OAuth access token names its client (when its signature was good), an SSWS one its token.
     const oauth = /^(bearer|dpop)$/i.test(failure.scheme);

@@ -11,7 +11,7 @@ a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible
 .skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px 8px; z-index: 2; }
 header.top { display: flex; align-items: center; gap: 16px; padding: 10px 20px; border-bottom: 1px solid var(--line); background: #f6f6f9; }
 header.top .brand { font-weight: 700; text-decoration: none; color: var(--fg); }
-header.top form { margin-left: auto; }
+header.top .session-actions { margin-left: auto; display: flex; gap: 8px; }
 main { padding: 16px 20px 40px; max-width: 1200px; }
 h1 { font-size: 1.5rem; margin: 0.2em 0 0.6em; } h2 { font-size: 1.15rem; margin: 1.4em 0 0.5em; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; }
@@ -42,6 +42,10 @@ input[type=text], input[type=url], input[type=password], input[type=number], inp
 dl.counts { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 6px 16px; margin: 8px 0; }
 dl.counts dt { font-size: 0.8rem; color: var(--muted); } dl.counts dd { margin: 0; font-size: 1.2rem; font-variant-numeric: tabular-nums; }
 progress { width: 320px; height: 14px; }
+ul.catalog { list-style: none; padding: 0; }
+li.catalog-entry { display: grid; grid-template-columns: 48px 1fr auto; gap: 14px; align-items: start; padding: 12px 0; border-bottom: 1px solid var(--line); }
+li.catalog-entry h2 { margin: 0 0 4px; font-size: 1.05rem; } li.catalog-entry p { margin: 2px 0; }
+textarea { font: inherit; padding: 4px 6px; border: 1px solid #9a9aa6; border-radius: 3px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 

@@ -38,14 +38,22 @@ export function Page({ title, csrf, flash, children }: PageProps) {
           </a>
           {csrf && (
             <nav aria-label="Main">
-              <a href="/admin/apps">Applications</a>
+              <a href="/admin/apps">Applications</a> <a href="/admin/catalog">App Catalog</a>
             </nav>
           )}
           {csrf && (
-            <form method="post" action="/admin/sign-out">
-              <CsrfField token={csrf} />
-              <button type="submit">Sign out</button>
-            </form>
+            <div class="session-actions">
+              <form method="post" action="/admin/sign-out" class="inline">
+                <CsrfField token={csrf} />
+                <button type="submit">Sign out</button>
+              </form>
+              <form method="post" action="/admin/sign-out-everywhere" class="inline">
+                <CsrfField token={csrf} />
+                <button type="submit" title="Ends every console session signed in with this API token, in every browser">
+                  Sign out everywhere
+                </button>
+              </form>
+            </div>
           )}
         </header>
         <main id="main" tabindex={-1}>

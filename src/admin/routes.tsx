@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
@@ -6,12 +7,17 @@ import { ADMIN_CSS, ADMIN_JS } from "./assets";
 import { adminApi, ApiProblem, type ApiFetch } from "./api-client";
 import { Banner, Page } from "./components";
 import { field, formOf, type AdminEnv } from "./context";
-import { csrfMatches, endSession, readSession, setFlash, startSession, takeFlash } from "./session";
+import { csrfMatches, endSession, readSession, SESSION_COOKIE, setFlash, startSession, takeFlash } from "./session";
 import { appsListRoutes } from "./tabs/apps-list";
+import { appInstanceRoutes } from "./tabs/app-instance";
+import { catalogRoutes } from "./tabs/catalog";
+import { createAppRoutes } from "./tabs/create-app";
 import { assignmentsRoutes } from "./tabs/assignments";
 import { importRoutes } from "./tabs/import";
 import { provisioningTabRoutes } from "./tabs/provisioning";
 import { pushGroupsRoutes } from "./tabs/push-groups";
+
+const ENDED = "Your session has ended (signed out, signed out everywhere, or its API token was revoked). Sign in again.";
 
 /**
  * The admin console at /admin: server-rendered pages over provisio's own API. `fetchApi` is the
@@ -79,8 +85,15 @@ export function adminRoutes(fetchApi: ApiFetch) {
   admin.use("*", async (c, next) => {
     const session = await readSession(c);
     if (!session) {
-      if (c.req.method === "GET") return c.redirect("/admin/sign-in", 303);
-      return c.html(<SignInPage error="Your session has ended. Sign in again." />, 401);
+      // A cookie whose session is gone was ended on the server: by sign-out, "sign out
+      // everywhere" or the revocation of its API token. Say so, and drop the dead cookie.
+      const ended = getCookie(c, SESSION_COOKIE) !== undefined;
+      if (ended) await endSession(c);
+      if (c.req.method === "GET") {
+        if (ended) setFlash(c, { kind: "error", text: ENDED });
+        return c.redirect("/admin/sign-in", 303);
+      }
+      return c.html(<SignInPage error={ENDED} />, 401);
     }
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       const form = await formOf(c);
@@ -104,12 +117,22 @@ export function adminRoutes(fetchApi: ApiFetch) {
     await next();
   });
 
-  admin.post("/sign-out", (c) => {
-    endSession(c);
+  admin.post("/sign-out", async (c) => {
+    await endSession(c);
+    return c.redirect("/admin/sign-in", 303);
+  });
+  // Every console session signed in with this API token ends (other browsers, copied cookies).
+  admin.post("/sign-out-everywhere", async (c) => {
+    await c.get("api").send("DELETE", "/api/v1/api-tokens/current/sessions");
+    await endSession(c);
+    setFlash(c, { kind: "ok", text: "Signed out of every console session that used this API token." });
     return c.redirect("/admin/sign-in", 303);
   });
   admin.get("/", (c) => c.redirect("/admin/apps", 303));
   admin.route("/apps", appsListRoutes);
+  admin.route("/apps", createAppRoutes);
+  admin.route("/apps", appInstanceRoutes);
+  admin.route("/catalog", catalogRoutes);
   admin.route("/apps", assignmentsRoutes);
   admin.route("/apps", provisioningTabRoutes);
   admin.route("/apps", importRoutes);
@@ -128,7 +151,7 @@ export function adminRoutes(fetchApi: ApiFetch) {
     ),
   );
   // An API answer the page did not expect (for example 404 for a deleted app) is shown, not thrown.
-  admin.onError((error, c) => {
+  admin.onError(async (error, c) => {
     if (error instanceof HTTPException && error.status === 403) {
       // hono/csrf: a form posted from another site.
       return c.html(
@@ -154,7 +177,7 @@ export function adminRoutes(fetchApi: ApiFetch) {
     }
     if (error.status === 401) {
       // The token was revoked or expired since sign-in: the session is over.
-      endSession(c);
+      await endSession(c);
       setFlash(c, { kind: "error", text: "Your API token is no longer valid. Sign in again." });
       return c.redirect("/admin/sign-in", 303);
     }
@@ -179,7 +202,7 @@ function SignInPage({ error, flash }: { error?: string; flash?: { kind: "ok" | "
       <form method="post" action="/admin/sign-in">
         <label for="token">API token</label>
         <p class="hint" id="token-hint">
-          An SSWS API token of this org. It is kept only in an HttpOnly session cookie for 8 hours.
+          An SSWS API token of this org. It is kept on the server, sealed, for an 8-hour session; your browser gets only a session id.
         </p>
         <input type="password" id="token" name="token" autocomplete="off" required aria-describedby="token-hint" />
         <p>

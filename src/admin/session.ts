@@ -1,63 +1,42 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { open, seal } from "../crypto/secret-box";
-import { sameHash } from "../crypto/token-hash";
-import { fromBase64, toBase64, toHex } from "../crypto/encoding";
+import { hashToken, sameHash } from "../crypto/token-hash";
+import { fromBase64, toBase64 } from "../crypto/encoding";
+import { cookieFlags, cookieName, endWebSession, isLocalhost, readWebSession, startWebSession } from "../http/web-session";
 
-// The console's session is one cookie holding the API token the administrator signed in with,
-// sealed (AES-GCM under CREDENTIALS_KEY) with a per-session CSRF secret and an expiry. It is
-// HttpOnly and SameSite=Strict, Secure everywhere but localhost, and scoped to /admin; the token
-// is never written to the page, to localStorage or to a log.
+// The console's session lives server-side (src/http/web-session.ts): the `provisio_admin` cookie
+// (HttpOnly, SameSite=Strict, Secure everywhere but localhost, scoped to /admin, 8 hours) holds
+// only a sealed random session id; the row holds the signed-in API token (sealed), the CSRF
+// secret and the expiry. The token is never written to the page, to localStorage or to a log.
 
-export const SESSION_COOKIE = "provisio_admin";
+export const SESSION_COOKIE = cookieName("admin");
 const FLASH_COOKIE = "provisio_admin_flash";
-export const SESSION_HOURS = 8;
-const SESSION_PURPOSE = "provisio.admin-session.v1";
 
 export interface AdminSession {
+  idHash: string;
   token: string;
   csrf: string;
   expires: number;
 }
 
 function cookieOptions(c: Context, maxAge: number) {
-  return {
-    path: "/admin",
-    httpOnly: true,
-    sameSite: "Strict" as const,
-    secure: !isLocalhost(new URL(c.req.url).hostname),
-    maxAge,
-  };
+  return cookieFlags(c, "/admin", maxAge);
 }
 
-export function isLocalhost(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]" || hostname.endsWith(".localhost");
-}
-
+/** Signs in: the session's subject is the token's hash, so revoking the token (or "sign out everywhere") finds it. */
 export async function startSession<E extends { Bindings: Env }>(c: Context<E>, token: string): Promise<void> {
-  const session: AdminSession = {
-    token,
-    csrf: toHex(crypto.getRandomValues(new Uint8Array(32))),
-    expires: Date.now() + SESSION_HOURS * 3600_000,
-  };
-  const sealed = await seal(c.env.CREDENTIALS_KEY, JSON.stringify(session), SESSION_PURPOSE);
-  setCookie(c, SESSION_COOKIE, sealed, cookieOptions(c, SESSION_HOURS * 3600));
+  await startWebSession(c, "admin", await hashToken(token), token);
 }
 
-export function endSession(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, { path: "/admin", secure: !isLocalhost(new URL(c.req.url).hostname) });
+export async function endSession<E extends { Bindings: Env }>(c: Context<E>): Promise<void> {
+  await endWebSession(c, "admin");
 }
 
-/** The session in the request's cookie, or undefined when it is missing, forged or expired. */
+/** The session the request's cookie names, or undefined when it is missing, forged, expired or ended. */
 export async function readSession<E extends { Bindings: Env }>(c: Context<E>): Promise<AdminSession | undefined> {
-  const sealed = getCookie(c, SESSION_COOKIE);
-  if (!sealed) return undefined;
-  try {
-    const session = JSON.parse(await open(c.env.CREDENTIALS_KEY, sealed, SESSION_PURPOSE)) as AdminSession;
-    return typeof session.token === "string" && typeof session.csrf === "string" && session.expires > Date.now() ? session : undefined;
-  } catch {
-    return undefined;
-  }
+  const session = await readWebSession(c, "admin");
+  if (!session?.token) return undefined;
+  return { idHash: session.idHash, token: session.token, csrf: session.csrf, expires: session.expires };
 }
 
 export function csrfMatches(session: AdminSession, presented: unknown): boolean {

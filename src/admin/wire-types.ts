@@ -55,8 +55,14 @@ export interface ApiAppUserSchema {
   };
 }
 
+export interface ApiPendingPassword {
+  userId: string;
+  status: "WAITING_FOR_SIGN_IN" | "DELIVERING" | "DELIVERY_FAILED";
+  summary: string;
+}
+
 export interface ApiConnection {
-  authScheme: "TOKEN" | "BASIC";
+  authScheme: "TOKEN" | "BASIC" | "HEADER";
   status: "ENABLED" | "DISABLED";
   baseUrl: string;
   profile: { authScheme: string; username?: string };
@@ -184,4 +190,30 @@ export interface ApiHold {
   deactivations: number;
   reason: string;
   created: string;
+}
+
+type Offered = {
+  toApp: { create: boolean; profile: boolean; deactivate: boolean; password: boolean };
+  toOkta: boolean;
+  groupPush: boolean;
+  authSchemes: ("TOKEN" | "BASIC" | "HEADER")[];
+};
+
+export interface ApiCatalogEntry {
+  name: string;
+  displayName: string;
+  description: string;
+  categories: string[];
+  website: string;
+  signOnModes: string[];
+  settings: Record<string, { title: string; description?: string; required: boolean; example?: string }>;
+  provisioning: (Omit<Offered, "authSchemes"> & { authSchemes: Offered["authSchemes"]; scimBaseUrl: string | null }) | null;
+  _links: { logo: { href: string }[] };
+}
+
+export interface ApiIntegration {
+  catalog: { name: string; version: string; displayName: string } | null;
+  clonedFrom: string | null;
+  offered: Offered;
+  provisioningDraft: { baseUrl: string | null; authScheme: "TOKEN" | "BASIC" | "HEADER" | null } | null;
 }

@@ -6,6 +6,8 @@ import type { AttributeDef } from "../mappings/app-user-schema";
 import type { UserProvisioningCapabilities } from "../provisioning/capabilities";
 import type { InboundSettings } from "../imports/inbound-settings";
 import type { ImportResult } from "../imports/matching";
+import type { OfferedFeatures } from "../catalog/template";
+import type { ProvisioningDraft } from "../catalog/instance";
 
 type Json = Record<string, unknown>;
 
@@ -205,7 +207,7 @@ export const appProvisioning = sqliteTable("app_provisioning", {
     .primaryKey()
     .references(() => apps.id, { onDelete: "cascade" }),
   baseUrl: text().notNull(),
-  authScheme: text().$type<"TOKEN" | "BASIC">().notNull(),
+  authScheme: text().$type<"TOKEN" | "BASIC" | "HEADER">().notNull(),
   credentialsBox: text().notNull(),
   connectionStatus: text().$type<"ENABLED" | "DISABLED">().notNull(),
   requestsPerSecond: integer().notNull().default(25),
@@ -433,3 +435,76 @@ export const oauthSigningKeys = sqliteTable(
   (t) => [uniqueIndex("oauth_signing_keys_slot_idx").on(t.slot)],
 );
 export type OAuthSigningKeyRow = typeof oauthSigningKeys.$inferSelect;
+
+/**
+ * What an app was made from: a catalog template (its name and the catalog version) or another
+ * app (a separate instance, `clonedFrom`). `offered` is the set of provisioning features the
+ * instance may turn on; `provisioningDraft` holds the provisioning options to apply when its
+ * connection is first saved (the template's defaults, or the cloned app's options: a connection's
+ * credentials are never copied, so provisioning starts only once they are entered).
+ */
+export const appIntegrations = sqliteTable("app_integrations", {
+  appId: text()
+    .primaryKey()
+    .references(() => apps.id, { onDelete: "cascade" }),
+  catalogName: text(),
+  catalogVersion: text(),
+  clonedFrom: text(),
+  offered: text({ mode: "json" }).$type<OfferedFeatures>().notNull(),
+  provisioningDraft: text({ mode: "json" }).$type<ProvisioningDraft>(),
+  created: createdAt(),
+  lastUpdated: timestamp("last_updated").notNull(),
+});
+export type AppIntegrationRow = typeof appIntegrations.$inferSelect;
+
+/**
+ * Browser sessions of the admin console (`admin`: subject is the API token's hash, the token
+ * itself sealed) and of My Apps (`end-user`: subject is the user id). The cookie holds only a
+ * random session id, sealed; this row is keyed by its SHA-256, so ending a session here ends it
+ * everywhere at once, whatever copy of the cookie exists.
+ */
+export const webSessions = sqliteTable(
+  "web_sessions",
+  {
+    idHash: text().primaryKey(),
+    kind: text().$type<"admin" | "end-user">().notNull(),
+    subject: text().notNull(),
+    // AES-GCM sealed API token (admin sessions only): the console calls the API with it.
+    tokenBox: text(),
+    csrf: text().notNull(),
+    created: createdAt(),
+    expires: timestamp("expires").notNull(),
+  },
+  (t) => [index("web_sessions_subject_idx").on(t.kind, t.subject), index("web_sessions_expires_idx").on(t.expires)],
+);
+export type WebSessionRow = typeof webSessions.$inferSelect;
+
+/**
+ * The Okta password captured at a user's sign-in and handed to an app's coordinator for an
+ * assignment that was waiting for it (Sync Password with the Okta password). `passwordVersion`
+ * is the user's passwordChanged at capture: a later password change makes the row stale.
+ */
+export const passwordDeliveries = sqliteTable(
+  "password_deliveries",
+  {
+    appId: text()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    passwordVersion: timestamp("password_version").notNull(),
+    requested: timestamp("requested").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.userId] })],
+);
+export type PasswordDeliveryRow = typeof passwordDeliveries.$inferSelect;
+
+/** The order a user arranged their My Apps tiles in (app ids; apps not listed follow, oldest assignment first). */
+export const appLinkOrders = sqliteTable("app_link_orders", {
+  userId: text()
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  appIds: text({ mode: "json" }).$type<string[]>().notNull(),
+  lastUpdated: timestamp("last_updated").notNull(),
+});

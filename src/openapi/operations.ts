@@ -48,6 +48,24 @@ const oauthError = {
   properties: { error: { type: "string" }, error_description: { type: "string" } },
 };
 
+/** A catalog entry (provisio extension; see src/wire/catalog.ts). */
+const CATALOG_ENTRY_SCHEMA = {
+  type: "object",
+  required: ["name", "displayName", "signOnModes", "settings", "catalogVersion"],
+  properties: {
+    name: { type: "string", description: "The key POST /api/v1/apps takes as `name` to create an instance" },
+    displayName: { type: "string" },
+    description: { type: "string" },
+    categories: { type: "array", items: { type: "string" } },
+    catalogVersion: { type: "string" },
+    signOnModes: { type: "array", items: { type: "string" } },
+    settings: { type: "object", description: "The settings.app attributes an instance accepts", additionalProperties: { type: "object" } },
+    provisioning: { type: ["object", "null"] },
+    appUserSchema: { type: "object" },
+    mappings: { type: "object" },
+  },
+};
+
 export const OPERATIONS: Operation[] = [
   op("POST", "/api/v1/users", "createUser", "Create a user", users, "okta.users.manage", {
     response: "User",
@@ -79,6 +97,25 @@ export const OPERATIONS: Operation[] = [
       users,
       "okta.users.manage",
     ),
+  ),
+
+  op(
+    "GET",
+    "/api/v1/users/{idOrLogin}/appLinks",
+    "listAppLinks",
+    "List the user's app links (direct and group assignments to ACTIVE apps; `me` for the calling token's user)",
+    "UserResources",
+    "okta.users.read",
+    { response: "AssignedAppLink", list: true },
+  ),
+  op(
+    "DELETE",
+    "/api/v1/users/{idOrLogin}/sessions",
+    "revokeUserSessions",
+    "End the user's My Apps sessions (and console sessions of API tokens recorded against them)",
+    "UserSessions",
+    "okta.users.manage",
+    { status: 204 },
   ),
 
   op("POST", "/api/v1/groups", "addGroup", "Create a group", groups, "okta.groups.manage", { response: "Group" }),
@@ -115,6 +152,41 @@ export const OPERATIONS: Operation[] = [
     response: "Application",
   }),
   op("DELETE", "/api/v1/apps/{appId}", "deleteApplication", "Delete an inactive app", apps, "okta.apps.manage", { status: 204 }),
+  op(
+    "POST",
+    "/api/v1/apps/{appId}/clone",
+    "cloneApplication",
+    "Create a separate instance of an app (same template, settings, schema, mappings and provisioning options; no assignments, push mappings or secrets)",
+    EXT,
+    "okta.apps.manage",
+    { response: "Application", extension: true },
+  ),
+  op(
+    "GET",
+    "/api/v1/apps/{appId}/integration",
+    "getApplicationIntegration",
+    "What the app was made from (catalog template or cloned app), the provisioning features it offers, and the options its first connection will take",
+    EXT,
+    "okta.apps.read",
+    {
+      extension: true,
+      responseSchema: {
+        type: "object",
+        required: ["appId", "offered"],
+        properties: {
+          appId: { type: "string" },
+          catalog: { type: ["object", "null"] },
+          clonedFrom: { type: ["string", "null"] },
+          offered: { type: "object" },
+          provisioningDraft: { type: ["object", "null"] },
+        },
+      },
+    },
+  ),
+  op("GET", "/api/v1/catalog/apps", "listCatalogApps", "Search the integration catalog (q, after, limit)", EXT, "okta.apps.read", {
+    extension: true,
+    responseSchema: { type: "array", items: CATALOG_ENTRY_SCHEMA },
+  }),
   op("POST", "/api/v1/apps/{appId}/lifecycle/activate", "activateApplication", "Activate an app", apps, "okta.apps.manage"),
   op("POST", "/api/v1/apps/{appId}/lifecycle/deactivate", "deactivateApplication", "Deactivate an app", apps, "okta.apps.manage"),
 
@@ -315,6 +387,32 @@ export const OPERATIONS: Operation[] = [
     EXT,
     "okta.apps.read",
     { response: "AppUser", list: true, extension: true },
+  ),
+  op(
+    "GET",
+    "/api/v1/apps/{appId}/provisioning/pending-passwords",
+    "listPendingPasswords",
+    "Assignments waiting for the user's Okta password (Sync Password with the Okta password): until the user's next sign-in, then until delivered",
+    EXT,
+    "okta.apps.read",
+    {
+      extension: true,
+      list: true,
+      responseSchema: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["userId", "status"],
+          properties: {
+            userId: { type: "string" },
+            status: { type: "string", enum: ["WAITING_FOR_SIGN_IN", "DELIVERING", "DELIVERY_FAILED"] },
+            summary: { type: "string" },
+            assigned: { type: "string", format: "date-time" },
+            passwordChanged: { type: "string", format: "date-time" },
+          },
+        },
+      },
+    },
   ),
   op("POST", "/api/v1/apps/{appId}/provisioning/provision-users", "provisionUsers", "Provision Users", EXT, "okta.apps.manage", {
     status: 202,
@@ -644,6 +742,15 @@ export const OPERATIONS: Operation[] = [
   op("DELETE", "/api/v1/api-tokens/{apiTokenId}", "revokeApiToken", "Revoke an API token", "ApiToken", "okta.apiTokens.manage", {
     status: 204,
   }),
+  op(
+    "DELETE",
+    "/api/v1/api-tokens/{apiTokenId}/sessions",
+    "endApiTokenSessions",
+    "End every admin-console session signed in with the API token (`current`: the calling one)",
+    EXT,
+    "okta.apiTokens.manage",
+    { status: 204, extension: true },
+  ),
   op(
     "DELETE",
     "/api/v1/api-tokens/current",

@@ -3,7 +3,8 @@ import type { AppProvisioningRow } from "../db/schema";
 import { modeOf, PROVISIONING_OFF, type ProvisioningMode } from "./capabilities";
 import type { ScimConnection } from "./scim-client";
 
-export type StoredCredentials = { token: string } | { username: string; password: string };
+// HEADER keeps its value as `header` (sent verbatim), TOKEN as `token` (sent as "Bearer <token>").
+export type StoredCredentials = { token: string } | { username: string; password: string } | { header: string };
 
 /** What the coordinator needs to provision an app: what to do, and how to reach the app. */
 export interface ProvisioningSettings {
@@ -29,6 +30,7 @@ export async function settingsFrom(row: AppProvisioningRow | undefined, env: Env
 
 export function authorizationHeader(credentials: StoredCredentials): string {
   if ("token" in credentials) return `Bearer ${credentials.token}`;
+  if ("header" in credentials) return credentials.header;
   const bytes = new TextEncoder().encode(`${credentials.username}:${credentials.password}`);
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);

@@ -7,6 +7,7 @@ import type { AppEnv } from "../http/context";
 import { baseUrl } from "../http/pagination";
 import { jsonBody } from "../http/validation";
 import { mintToken, requireToken, revokeToken, updateToken } from "../services/api-tokens";
+import { endTokenSessions } from "../services/web-sessions";
 import { apiTokenJson, createApiTokenSchema, updateApiTokenSchema } from "../wire/api-token";
 
 /** /api/v1/api-tokens: Okta's API Tokens API, plus minting (Okta mints only in its Admin Console). */
@@ -29,6 +30,23 @@ export const apiTokensRoutes = new Hono<AppEnv>()
     const row = await findTokenByHash(db, principal.tokenHash);
     if (!row) throw DomainError.notFound("current", "ApiToken");
     await revokeToken(c.env, db, row, await auditOf(c));
+    return c.body(null, 204);
+  })
+  // provisio extension: ends every admin-console session signed in with the token ("current":
+  // the calling one), in every browser. Okta has no console sessions per API token.
+  .delete("/:apiTokenId/sessions", requireScope("okta.apiTokens.manage"), async (c) => {
+    const db = c.get("db");
+    const id = c.req.param("apiTokenId");
+    let row;
+    if (id === "current") {
+      const principal = c.get("principal");
+      if (principal.kind !== "ssws") throw new DomainError("E0000006");
+      row = await findTokenByHash(db, principal.tokenHash);
+      if (!row) throw DomainError.notFound("current", "ApiToken");
+    } else {
+      row = await requireToken(db, id);
+    }
+    await endTokenSessions(db, row, await auditOf(c));
     return c.body(null, 204);
   })
   .get("/:apiTokenId", requireScope("okta.apiTokens.read"), async (c) => {

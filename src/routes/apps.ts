@@ -10,7 +10,10 @@ import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
 import { createApp, deleteApp, replaceApp, setAppStatus } from "../services/apps";
-import { appJson, applicationSchema } from "../wire/app";
+import { appJson, applicationSchema, cloneRequestSchema } from "../wire/app";
+import { cloneApp } from "../services/app-instances";
+import { getIntegration } from "../db/queries/app-integrations";
+import { appIntegrationJson } from "../wire/app-integration";
 import { booleanParam } from "../wire/common";
 
 const listQuery = z.object({
@@ -54,6 +57,24 @@ export const appsRoutes = new Hono<AppEnv>()
   .delete("/:appId", requireScope("okta.apps.manage"), async (c) => {
     await deleteApp(c.env, await requireApp(c.get("db"), c.req.param("appId")), await auditOf(c));
     return c.body(null, 204);
+  })
+  // provisio extension: a separate instance of the app (for example one only for provisioning).
+  .post(
+    "/:appId/clone",
+    requireScope("okta.apps.manage"),
+    queryParams(z.object({ activate: booleanParam(true) })),
+    jsonBody(cloneRequestSchema, "application"),
+    async (c) => {
+      const db = c.get("db");
+      const source = await requireApp(db, c.req.param("appId"));
+      const clone = await cloneApp(c.env, db, source, c.req.valid("json"), c.req.valid("query").activate, await auditOf(c));
+      return c.json(appJson(clone, baseUrl(c)));
+    },
+  )
+  .get("/:appId/integration", requireScope("okta.apps.read"), async (c) => {
+    const db = c.get("db");
+    const app = await requireApp(db, c.req.param("appId"));
+    return c.json(appIntegrationJson(app.id, await getIntegration(db, app.id), baseUrl(c)));
   })
   .post("/:appId/lifecycle/activate", requireScope("okta.apps.manage"), async (c) => {
     const db = c.get("db");

@@ -14,7 +14,7 @@ import type { AppEnv } from "../http/context";
 import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { jsonBody, queryParams } from "../http/validation";
 import { requireApp } from "../services/lookups";
-import { requireProvisioning } from "../services/provisioning";
+import { requireOffered, requireProvisioning } from "../services/provisioning";
 import { confirmImportSchema, ITEM_RESULTS, itemJson, sessionJson, startImportSchema } from "../wire/imports";
 import { inboundFeatureJson } from "../wire/provisioning";
 
@@ -30,6 +30,7 @@ export const appImportsRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
     const row = await requireProvisioning(db, app);
+    await requireOffered(db, app, "toOkta");
     const inbound = mergeInbound(row.inbound ?? DEFAULT_INBOUND, c.req.valid("json"));
     const scheduleTurnedOn =
       inbound.importSettings.schedule.status === "ENABLED" && row.inbound?.importSettings.schedule.status !== "ENABLED";
@@ -46,6 +47,7 @@ export const appImportsRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
     await requireProvisioning(db, app);
+    await requireOffered(db, app, "toOkta");
     const { type, dryRun } = c.req.valid("json");
     const session = await appCoordinator(c.env, app.id, await auditOf(c)).startImport({ type, dryRun, trigger: "MANUAL" });
     return c.json(sessionJson(session, baseUrl(c)), 202);

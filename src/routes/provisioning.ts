@@ -8,7 +8,8 @@ import { requireScope } from "../http/auth";
 import { auditOf } from "../http/audit";
 import type { AppEnv } from "../http/context";
 import { requireApp } from "../services/lookups";
-import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
+import { baseUrl, limitParam, respondWithPage, setLinkHeaders } from "../http/pagination";
+import { pendingPasswordsOfApp, type PendingPasswordView } from "../services/pending-passwords";
 import { afterId } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
 import {
@@ -20,6 +21,7 @@ import {
   updateUserProvisioning,
 } from "../services/provisioning";
 import { appUserJson } from "../wire/app-user";
+import { iso } from "../wire/common";
 import { DEFAULT_INBOUND } from "../imports/inbound-settings";
 import {
   connectionJson,
@@ -78,6 +80,26 @@ async function resolveHold(c: Context<AppEnv>, decision: "release" | "discard") 
   const app = await requireApp(c.get("db"), c.req.param("appId")!);
   const hold = await appCoordinator(c.env, app.id).resolveDeactivationHold(c.req.param("holdId")!, decision);
   return c.json({ ...holdJson(hold, app.id, baseUrl(c)), status: decision === "release" ? "RELEASED" : "DISCARDED" });
+}
+
+const PENDING_SUMMARY = {
+  WAITING_FOR_SIGN_IN: "Password pending the user's next sign-in",
+  DELIVERING: "Password captured at sign-in, being delivered",
+  DELIVERY_FAILED: "Password captured at sign-in; delivery failed (see the failed tasks)",
+};
+
+function pendingPasswordJson(item: PendingPasswordView, appId: string, base: string) {
+  return {
+    userId: item.userId,
+    status: item.status,
+    summary: PENDING_SUMMARY[item.status],
+    assigned: iso(item.assigned),
+    passwordChanged: iso(item.passwordChanged),
+    _links: {
+      appUser: { href: `${base}/api/v1/apps/${appId}/users/${item.userId}` },
+      user: { href: `${base}/api/v1/users/${item.userId}` },
+    },
+  };
 }
 
 /** Connection, USER_PROVISIONING feature and provisioning operations of an app. */
@@ -157,6 +179,21 @@ export const provisioningRoutes = new Hono<AppEnv>()
       const items = respondWithPage(c, rows, limit, (row) => [row.appUser.userId]);
       const base = baseUrl(c);
       return c.json(items.map((row) => appUserJson(row.appUser, base)));
+    },
+  )
+  .get(
+    "/:appId/provisioning/pending-passwords",
+    requireScope("okta.apps.read"),
+    queryParams(z.object({ after: z.string().optional(), limit: limitParam(50, 500) })),
+    async (c) => {
+      const db = c.get("db");
+      const app = await requireApp(db, c.req.param("appId"));
+      const row = await requireProvisioning(db, app);
+      const { after, limit } = c.req.valid("query");
+      const page = await pendingPasswordsOfApp(c.env, db, row, afterId(after), limit);
+      setLinkHeaders(c, page.nextCursor);
+      const base = baseUrl(c);
+      return c.json(page.items.map((item) => pendingPasswordJson(item, app.id, base)));
     },
   )
   .post("/:appId/provisioning/provision-users", requireScope("okta.apps.manage"), async (c) => {

@@ -5,6 +5,7 @@ import type { DB } from "../db/client";
 import type { ApiTokenRow } from "../db/schema";
 import { getUsableToken, insertToken, renameToken, revokeTokenRow } from "../db/queries/api-tokens";
 import { getUser } from "../db/queries/users";
+import { deleteSessionsOf } from "../db/queries/web-sessions";
 import { newTokenValue, TOKEN_CLIENT_NAME, TOKEN_WINDOW_MS } from "../domain/api-tokens";
 import { DomainError } from "../domain/errors";
 import { newId } from "../domain/ids";
@@ -59,11 +60,14 @@ export async function mintToken(
 
 /**
  * Revokes a token: its gate refuses it from the next request on (and remembers that in its own
- * storage), then D1 records it, so it leaves the list. Revoking twice is harmless.
+ * storage), then D1 records it, so it leaves the list, and the console sessions that use it end.
+ * Revoking twice is harmless.
  */
 export async function revokeToken(env: Env, db: DB, row: ApiTokenRow, audit: AuditContext): Promise<void> {
   await tokenGate(env, row.tokenHash).revoke();
   await revokeTokenRow(db, row.id, new Date());
+  // Console sessions signed in with it end now, not when their next API call is refused.
+  await deleteSessionsOf(db, "admin", row.tokenHash);
   await writeLog(db, [tokenEvent("revoke", row, audit)]);
 }
 

@@ -13,9 +13,9 @@ import { parseExpression } from "../mappings/expression-language";
 
 type MappingProperties = ProfileMappingRow["properties"];
 
-/** The statement that gives a new app its (empty) Okta user -> app user mapping. */
-export function newMappingStatement(db: DB, appId: string, now: Date) {
-  return insertMapping(db, { id: `prm${randomChars(17)}`, appId, properties: {}, created: now, lastUpdated: now });
+/** The statement that gives a new app its Okta user -> app user mapping (empty unless a template or a cloned app gives one). */
+export function newMappingStatement(db: DB, appId: string, now: Date, properties: MappingProperties = {}) {
+  return insertMapping(db, { id: `prm${randomChars(17)}`, appId, properties, created: now, lastUpdated: now });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { DB } from "../db/client";
-import type { AppRow } from "../db/schema";
+import type { AppIntegrationRow, AppRow, ProfileMappingRow } from "../db/schema";
 import * as appQueries from "../db/queries/apps";
 import { seal } from "../crypto/secret-box";
 import { DomainError } from "../domain/errors";
@@ -7,6 +7,11 @@ import { newId } from "../domain/ids";
 import { DEFAULT_USERNAME_TEMPLATE, validateUsernameTemplate } from "../domain/username-template";
 import { appCoordinator } from "../coordinator/client";
 import type { ApplicationInput } from "../wire/app";
+import type { AttributeDef } from "../mappings/app-user-schema";
+import { CATALOG_VERSION, findTemplate } from "../catalog/catalog";
+import { instantiate } from "../catalog/instance";
+import { getIntegration, insertIntegration } from "../db/queries/app-integrations";
+import { insertAppUserSchema } from "../db/queries/app-user-schemas";
 import { newMappingStatement } from "./app-profiles";
 import { oauthClientParts } from "../oauth/client-registration";
 import { forgetClient } from "../access/gate-client";
@@ -79,18 +84,66 @@ async function customName(db: DB, label: string): Promise<string> {
   return `${stem}_${(await appQueries.countNamesLike(db, stem)) + 1}`;
 }
 
+/** What goes with a new app besides its row: its app-user schema, its mappings, and what it was made from. */
+interface NewAppParts {
+  name: string;
+  activate: boolean;
+  audit?: AuditContext;
+  custom?: Record<string, AttributeDef>;
+  mappings?: ProfileMappingRow["properties"];
+  integration?: Omit<AppIntegrationRow, "appId" | "created" | "lastUpdated">;
+}
+
+/**
+ * POST /apps. A `name` that is a catalog template's key makes an instance of that template
+ * (sign-on mode and settings checked against it, its schema, mappings and provisioning options);
+ * any other name keeps the custom-app rules.
+ */
 export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean, audit?: AuditContext): Promise<AppRow> {
+  const template = input.name === undefined ? undefined : findTemplate(input.name);
+  if (template) {
+    const instance = instantiate(template, input.signOnMode, input.settings);
+    return insertNewApp(
+      env,
+      db,
+      { ...input, settings: instance.settings },
+      {
+        name: template.name,
+        activate,
+        audit,
+        custom: instance.custom,
+        mappings: instance.mappings,
+        integration: {
+          catalogName: template.name,
+          catalogVersion: CATALOG_VERSION,
+          clonedFrom: null,
+          offered: instance.offered,
+          provisioningDraft: instance.draft,
+        },
+      },
+    );
+  }
   const name = input.name ?? FIXED_NAMES[input.signOnMode];
   checkSettings(input, name === undefined);
+  return insertNewApp(env, db, input, { name: name ?? (await customName(db, input.label)), activate, audit });
+}
+
+/** A name for a new instance of `source` (a separate instance): catalog and fixed names are kept, custom apps get their own. */
+export async function instanceName(db: DB, source: AppRow, label: string): Promise<string> {
+  if (findTemplate(source.name) || Object.values(FIXED_NAMES).includes(source.name)) return source.name;
+  return customName(db, label);
+}
+
+export async function insertNewApp(env: Env, db: DB, input: ApplicationInput, parts: NewAppParts): Promise<AppRow> {
   const now = new Date();
   const id = newId("0oa");
   const { settings, credentials } = await withOAuthClient(id, input, input.settings ?? {}, await storedCredentials(env, input));
   const row: AppRow = {
     id,
-    name: name ?? (await customName(db, input.label)),
+    name: parts.name,
     label: input.label,
     labelLower: input.label.toLowerCase(),
-    status: activate ? "ACTIVE" : "INACTIVE",
+    status: parts.activate ? "ACTIVE" : "INACTIVE",
     signOnMode: input.signOnMode,
     features: [],
     settings,
@@ -101,24 +154,27 @@ export async function createApp(env: Env, db: DB, input: ApplicationInput, activ
     created: now,
     lastUpdated: now,
   };
-  // The app and its Okta user -> app user mapping appear together, with the event that records them.
+  const custom = parts.custom ?? {};
+  // The app, its schema, its Okta user -> app user mapping and what it was made from appear
+  // together, with the event that records them.
   await db.batch([
     appQueries.insertApp(db, row),
-    newMappingStatement(db, row.id, now),
-    ...logStatements(db, [appEvent("create", row, audit)], now),
+    newMappingStatement(db, row.id, now, parts.mappings),
+    ...(Object.keys(custom).length > 0 ? [insertAppUserSchema(db, { appId: row.id, custom, created: now, lastUpdated: now })] : []),
+    ...(parts.integration ? [insertIntegration(db, { ...parts.integration, appId: row.id, created: now, lastUpdated: now })] : []),
+    ...logStatements(db, [appEvent("create", row, parts.audit)], now),
   ]);
   return row;
 }
 
 /** PUT /apps/{id}: replaces the app; id, name, status, created and lastUpdated are not taken from the body. */
 export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput, audit?: AuditContext): Promise<AppRow> {
-  checkSettings(input, app.name !== FIXED_NAMES[input.signOnMode]);
-  const { settings, credentials } = await withOAuthClient(
-    app.id,
-    input,
-    input.settings ?? {},
-    await storedCredentials(env, input, app.credentials),
-  );
+  // An instance of a catalog template keeps to its template (sign-on mode, settings it accepts).
+  const catalogName = (await getIntegration(db, app.id))?.catalogName;
+  const template = catalogName ? findTemplate(catalogName) : undefined;
+  if (!template) checkSettings(input, app.name !== FIXED_NAMES[input.signOnMode]);
+  const given = template ? instantiate(template, input.signOnMode, input.settings).settings : (input.settings ?? {});
+  const { settings, credentials } = await withOAuthClient(app.id, input, given, await storedCredentials(env, input, app.credentials));
   const changes: Partial<AppRow> = {
     label: input.label,
     labelLower: input.label.toLowerCase(),

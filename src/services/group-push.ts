@@ -8,7 +8,7 @@ import type { AuditContext } from "../audit/system-log";
 import { DomainError } from "../domain/errors";
 import { randomChars } from "../domain/ids";
 import type { CreatePushMappingInput } from "../wire/group-push";
-import { requireProvisioning } from "./provisioning";
+import { requireOffered, requireProvisioning } from "./provisioning";
 
 /**
  * POST /apps/{appId}/group-push/mappings. The group to push must not be one the app is
@@ -22,6 +22,7 @@ export async function createPushMapping(
   audit?: AuditContext,
 ): Promise<GroupPushMappingRow> {
   await requireProvisioning(db, app);
+  await requireOffered(db, app, "groupPush");
   if (Boolean(input.targetGroupId) === Boolean(input.targetGroupName)) {
     throw DomainError.validation(
       "targetGroupId",

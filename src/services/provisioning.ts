@@ -10,6 +10,8 @@ import { checkDownstreamUrl, downstreamAccess } from "../provisioning/downstream
 import { ScimClient } from "../provisioning/scim-client";
 import { authorizationHeader, type StoredCredentials } from "../provisioning/settings";
 import type { ConnectionRequest } from "../wire/provisioning";
+import { clearProvisioningDraft, getIntegration } from "../db/queries/app-integrations";
+import { unofferedCapabilities } from "../catalog/instance";
 
 /** Okta's answer when an app has no provisioning connection yet. */
 export function provisioningNotEnabled(): DomainError {
@@ -20,6 +22,16 @@ export async function requireProvisioning(db: DB, app: AppRow): Promise<AppProvi
   const row = await getProvisioning(db, app.id);
   if (!row) throw provisioningNotEnabled();
   return row;
+}
+
+const FEATURE_NAMES = { toOkta: "imports (To Okta)", groupPush: "Group Push" } as const;
+
+/** Refuses a feature the app's template does not offer (apps not made from a template offer all). */
+export async function requireOffered(db: DB, app: AppRow, feature: keyof typeof FEATURE_NAMES): Promise<void> {
+  const integration = await getIntegration(db, app.id);
+  if (integration && !integration.offered[feature]) {
+    throw DomainError.validation("feature", `This app integration does not support ${FEATURE_NAMES[feature]}.`);
+  }
 }
 
 export async function connectionUsername(env: Env, row: AppProvisioningRow): Promise<string | undefined> {
@@ -49,11 +61,22 @@ export async function saveConnection(
   const url = checkDownstreamUrl(input.baseUrl, downstreamAccess(env.DOWNSTREAM_ACCESS));
   const current = await getProvisioning(db, app.id);
   const previous = current ? (JSON.parse(await open(env.CREDENTIALS_KEY, current.credentialsBox)) as StoredCredentials) : undefined;
+  const integration = await getIntegration(db, app.id);
+  if (integration && !integration.offered.authSchemes.includes(input.profile.authScheme)) {
+    throw DomainError.validation(
+      "profile.authScheme",
+      `profile.authScheme: this app integration authenticates with ${integration.offered.authSchemes.join(" or ")}`,
+    );
+  }
   let credentials: StoredCredentials;
   if (input.profile.authScheme === "TOKEN") {
     const token = input.profile.token ?? (previous && "token" in previous ? previous.token : undefined);
     if (!token) throw DomainError.validation("profile.token", "profile.token: required");
     credentials = { token };
+  } else if (input.profile.authScheme === "HEADER") {
+    const header = input.profile.token ?? (previous && "header" in previous ? previous.header : undefined);
+    if (!header) throw DomainError.validation("profile.token", "profile.token: required");
+    credentials = { header };
   } else {
     const password =
       input.profile.password ??
@@ -63,20 +86,25 @@ export async function saveConnection(
   }
   const now = new Date();
   const status = activate === undefined ? (current?.connectionStatus ?? "ENABLED") : activate ? "ENABLED" : "DISABLED";
-  return persist(env, db, app, {
+  // The first connection of an app made from a template or another app takes the provisioning
+  // options that came with it; the draft is then used up.
+  const draft = current ? null : (integration?.provisioningDraft ?? null);
+  const row = await persist(env, db, app, {
     appId: app.id,
     baseUrl: url.toString().replace(/\/+$/, ""),
     authScheme: input.profile.authScheme,
     credentialsBox: await seal(env.CREDENTIALS_KEY, JSON.stringify(credentials)),
     connectionStatus: status,
-    requestsPerSecond: input.pacing?.requestsPerSecond ?? current?.requestsPerSecond ?? 25,
-    capabilities: current?.capabilities ?? DEFAULT_CAPABILITIES,
-    inbound: current?.inbound ?? null,
+    requestsPerSecond: input.pacing?.requestsPerSecond ?? current?.requestsPerSecond ?? draft?.requestsPerSecond ?? 25,
+    capabilities: current?.capabilities ?? draft?.capabilities ?? DEFAULT_CAPABILITIES,
+    inbound: current?.inbound ?? draft?.inbound ?? null,
     lastFullImportAt: current?.lastFullImportAt ?? null,
     lastIncrementalImportAt: current?.lastIncrementalImportAt ?? null,
     created: current?.created ?? now,
     lastUpdated: now,
   });
+  if (draft) await clearProvisioningDraft(db, app.id, now);
+  return row;
 }
 
 export async function setConnectionStatus(env: Env, db: DB, app: AppRow, status: "ENABLED" | "DISABLED"): Promise<void> {
@@ -85,8 +113,14 @@ export async function setConnectionStatus(env: Env, db: DB, app: AppRow, status:
 }
 
 export async function updateUserProvisioning(env: Env, db: DB, app: AppRow, patch: CapabilitiesPatch): Promise<AppProvisioningRow> {
-  const row = await requireProvisioning(db, app);
-  return persist(env, db, app, { ...row, capabilities: mergeCapabilities(row.capabilities, patch), lastUpdated: new Date() });
+  const [row, integration] = await Promise.all([requireProvisioning(db, app), getIntegration(db, app.id)]);
+  const capabilities = mergeCapabilities(row.capabilities, patch);
+  // A template offers only the features its app supports (Okta shows the others greyed out).
+  const refused = integration ? unofferedCapabilities(integration.offered, capabilities) : [];
+  if (refused.length > 0) {
+    throw DomainError.validation("feature", ...refused.map((path) => `capabilities.${path}: this app integration does not support it`));
+  }
+  return persist(env, db, app, { ...row, capabilities, lastUpdated: new Date() });
 }
 
 export interface CredentialCheck {

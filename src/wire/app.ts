@@ -1,18 +1,11 @@
 import { z } from "zod";
 import type { AppRow } from "../db/schema";
 import { href, iso, jsonObject } from "./common";
+import { SIGN_ON_MODES } from "../domain/sign-on-modes";
+import { logoPath } from "../catalog/logo";
+import { launchPath, linkNameOf } from "../my-apps/links";
 
-export const SIGN_ON_MODES = [
-  "AUTO_LOGIN",
-  "BASIC_AUTH",
-  "BOOKMARK",
-  "BROWSER_PLUGIN",
-  "OPENID_CONNECT",
-  "SAML_1_1",
-  "SAML_2_0",
-  "SECURE_PASSWORD_STORE",
-  "WS_FEDERATION",
-] as const;
+export { SIGN_ON_MODES };
 
 const CREDENTIAL_SCHEMES = [
   "ADMIN_SETS_CREDENTIALS",
@@ -80,6 +73,15 @@ export function appJson(row: AppRow, base: string) {
       users: href(`${self}/users`),
       groups: href(`${self}/groups`),
       [lifecycle]: href(`${self}/lifecycle/${lifecycle}`, "POST"),
+      // As Okta links them: the app's logo, and the link its users launch it by (My Apps).
+      logo: [{ name: "medium", href: `${base}${logoPath(row.name)}`, type: "image/svg+xml" }],
+      appLinks: [{ name: linkNameOf(row.name), href: `${base}${launchPath(row.name, row.id)}`, type: "text/html" }],
     },
   };
 }
+
+/** POST /apps/{appId}/clone (provisio extension): the new instance's label, and optionally its visibility. */
+export const cloneRequestSchema = z.object({
+  label: z.string().min(1).max(255),
+  visibility: jsonObject.optional(),
+});

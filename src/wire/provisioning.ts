@@ -2,12 +2,25 @@ import { z } from "zod";
 import type { AppProvisioningRow, AppRow } from "../db/schema";
 import { capabilitiesPatchSchema } from "../provisioning/capabilities";
 
-/** ProvisioningConnectionRequest (TOKEN), plus Basic credentials as an additive scheme. */
+/**
+ * ProvisioningConnectionRequest (TOKEN), plus two additive schemes: Basic credentials, and HEADER
+ * (an Authorization header value sent exactly as given, for SCIM servers that take a raw token).
+ */
 export const connectionRequestSchema = z.object({
   baseUrl: z.string().min(1).max(2048),
   profile: z.discriminatedUnion("authScheme", [
     z.object({ authScheme: z.literal("TOKEN"), token: z.string().min(1).max(4096).optional() }),
     z.object({ authScheme: z.literal("BASIC"), username: z.string().min(1).max(256), password: z.string().min(1).max(1024).optional() }),
+    z.object({
+      authScheme: z.literal("HEADER"),
+      // One header value: printable, no line breaks (which would split it into two headers).
+      token: z
+        .string()
+        .min(1)
+        .max(4096)
+        .regex(/^[\x20-\x7e]+$/, "printable ASCII only")
+        .optional(),
+    }),
   ]),
   // provisio extension: outbound pacing for this app (0 = unpaced).
   pacing: z.object({ requestsPerSecond: z.number().int().min(0).max(10_000) }).optional(),

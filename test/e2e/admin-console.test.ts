@@ -311,6 +311,38 @@ describe("admin console in Chromium", () => {
     expect(outline).toBe("solid");
   });
 
+  it("ends sessions on the server: a copied cookie after sign-out, another browser after Sign out everywhere", async () => {
+    await page.goto(`${worker.url}/admin/apps`);
+    const [cookie] = await page.context().cookies();
+    // A copy of the cookie in another browser works while the session lives...
+    const copy = await browser.newContext();
+    await copy.addCookies([cookie]);
+    const copied = await copy.newPage();
+    await copied.goto(`${worker.url}/admin/apps`);
+    await copied.getByRole("heading", { name: "Applications" }).waitFor();
+    // ...and gets the sign-in page once this browser signs out.
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect.poll(() => page.url()).toContain("/admin/sign-in");
+    await copied.goto(`${worker.url}/admin/apps`);
+    await expect.poll(() => copied.url()).toContain("/admin/sign-in");
+    expect(await copied.locator(".banner").first().textContent()).toContain("Your session has ended");
+
+    // Two browsers signed in with the same token; Sign out everywhere in one ends the other.
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    for (const p of [page, otherPage]) {
+      await p.goto(`${worker.url}/admin/sign-in`);
+      await p.getByLabel("API token").fill(SDK_TOKEN);
+      await p.getByRole("button", { name: "Sign in" }).click();
+      await p.getByRole("heading", { name: "Applications" }).waitFor();
+    }
+    await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    await expect.poll(() => banner().textContent()).toContain("Signed out of every console session that used this API token.");
+    await otherPage.reload();
+    await expect.poll(() => otherPage.url()).toContain("/admin/sign-in");
+    await Promise.all([copy.close(), other.close()]);
+  });
+
   async function setFaults(faults: unknown[]) {
     await fetch(`${tenantRoot}/__faults`, {
       method: "POST",

@@ -17,7 +17,11 @@ export class ConsoleClient {
   readonly cookies = new Map<string, string>();
   csrf = "";
 
-  constructor(readonly origin = ORIGIN) {}
+  /** `headers` go with every request (a CF-Connecting-IP, say, so rate limits count this client apart). */
+  constructor(
+    readonly origin = ORIGIN,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   async request(
     method: string,
@@ -25,7 +29,7 @@ export class ConsoleClient {
     form?: Record<string, string | string[]>,
     headers: Record<string, string> = {},
   ): Promise<ConsolePage> {
-    const init: RequestInit = { method, redirect: "manual", headers: { Origin: this.origin, ...headers } };
+    const init: RequestInit = { method, redirect: "manual", headers: { Origin: this.origin, ...this.headers, ...headers } };
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     if (cookie) (init.headers as Record<string, string>).Cookie = cookie;
     if (form) {
@@ -60,6 +64,11 @@ export class ConsoleClient {
 
   async signIn(token = TOKEN): Promise<ConsolePage> {
     return this.request("POST", "/admin/sign-in", { token });
+  }
+
+  /** Signs in to My Apps with an Okta login and password. */
+  async signInToMyApps(login: string, password: string): Promise<ConsolePage> {
+    return this.request("POST", "/my-apps/sign-in", { login, password });
   }
 }
 

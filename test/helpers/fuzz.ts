@@ -191,6 +191,7 @@ const DIGEST: { table: string; columns: string[] | "*"; order: string }[] = [
   { table: "app_user_schemas", columns: "*", order: "app_id" },
   { table: "profile_mappings", columns: "*", order: "id" },
   { table: "app_provisioning", columns: "*", order: "app_id" },
+  { table: "app_integrations", columns: "*", order: "app_id" },
   { table: "group_push_mappings", columns: ["id", "app_id", "source_group_id", "target_group_name", "created"], order: "id" },
   { table: "import_sessions", columns: ["id", "app_id", "type", "trigger", "dry_run", "created"], order: "id" },
   { table: "org_settings", columns: ["key", "value"], order: "key" },

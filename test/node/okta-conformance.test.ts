@@ -201,6 +201,41 @@ describe("responses conform to Okta's published schemas", () => {
   });
 });
 
+describe("seed 003 shapes conform to Okta's schemas", () => {
+  it("AssignedAppLink (listAppLinks) for direct and group assignments, and a catalog-made Application", async () => {
+    const stamp = Date.now();
+    const login = `applinks.${stamp}@example.com`;
+    const user = await call("POST", "/api/v1/users?activate=true", {
+      profile: { firstName: "App", lastName: "Links", email: login, login },
+    });
+    const group = await call("POST", "/api/v1/groups", { profile: { name: `App links ${stamp}` } });
+    await call("PUT", `/api/v1/groups/${group.body.id}/users/${user.body.id}`);
+    const slack = await call("POST", "/api/v1/apps", {
+      name: "slack",
+      label: `Slack ${stamp}`,
+      signOnMode: "SAML_2_0",
+      settings: { app: { domain: "acme" } },
+    });
+    expectConforms("Application", slack.body);
+    const clone = await call("POST", `/api/v1/apps/${slack.body.id}/clone`, { label: `Slack provisioning ${stamp}` });
+    expectConforms("Application", clone.body);
+    const bookmark = await call("POST", "/api/v1/apps", {
+      label: `Links ${stamp}`,
+      signOnMode: "BOOKMARK",
+      settings: { app: { url: "https://example.com" } },
+      visibility: { hide: { web: true, iOS: false } },
+    });
+    await call("POST", `/api/v1/apps/${slack.body.id}/users`, { id: user.body.id });
+    await call("PUT", `/api/v1/apps/${bookmark.body.id}/groups/${group.body.id}`);
+    const links = await call("GET", `/api/v1/users/${user.body.id}/appLinks`);
+    expect(links.status).toBe(200);
+    expect(links.body).toHaveLength(2);
+    for (const link of links.body) expectConforms("AssignedAppLink", link);
+    expect(links.body.map((l: { hidden: boolean }) => l.hidden)).toEqual([false, true]);
+    expectConforms("Error", (await call("GET", "/api/v1/users/00uNoSuchUser1234567/appLinks")).body);
+  });
+});
+
 describe("the schema fixture", () => {
   it("is exactly what the extraction script makes of Okta's spec, and names its source and licence", async () => {
     expect(fixture).toMatchObject({ source: "https://github.com/okta/okta-management-openapi-spec", license: "Apache-2.0" });

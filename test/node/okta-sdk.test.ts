@@ -160,6 +160,23 @@ describe("Okta Node SDK against provisio", () => {
     expect(refused).toMatchObject({ status: 401, errorCode: "E0000011" });
   });
 
+  it("creates an app from the catalog by its key name and lists a user's app links (listAppLinks)", async () => {
+    const stamp = Date.now();
+    const login = `sdk.links.${stamp}@example.com`;
+    const user = await client.userApi.createUser({ body: { profile: { firstName: "Sdk", lastName: "Links", email: login, login } } });
+    // The SDK 8 serializes a SAML app's settings by its model, which has no settings.app: a template
+    // that needs no instance settings (Asana) is created by its key name as Okta creates OIN apps.
+    const asana = await client.applicationApi.createApplication({
+      application: { name: "asana", label: `SDK Asana ${stamp}`, signOnMode: "SAML_2_0" } as never,
+    });
+    expect((asana as { name?: string }).name).toBe("asana");
+    await client.applicationApi.assignUserToApplication({ appId: asana.id!, appUser: { id: user.id! } });
+    const links = await collect(await client.userApi.listAppLinks({ userId: user.id! }));
+    expect(links).toHaveLength(1);
+    expect(links[0]).toMatchObject({ appInstanceId: asana.id, appName: "asana", label: `SDK Asana ${stamp}`, hidden: false, sortOrder: 0 });
+    expect(links[0].linkUrl).toBe(`${worker.url}/home/asana/${asana.id}/asana_link`);
+  });
+
   it("waits out a 429 using Date and X-Rate-Limit-Reset, then succeeds", async () => {
     const started = Date.now();
     // Three first pages in a row: the third is refused (2 per window) and retried after the reset.

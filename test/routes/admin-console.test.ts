@@ -80,6 +80,58 @@ describe("admin console session", () => {
     expect(browser.cookies.has("provisio_admin")).toBe(false);
     expect((await browser.get("/admin/apps")).location).toBe("/admin/sign-in");
   });
+
+  it("ends the session on the server: after sign-out a copy of the old cookie gets the sign-in page", async () => {
+    const browser = await signedIn();
+    const copy = new ConsoleClient();
+    for (const [name, value] of browser.cookies) copy.cookies.set(name, value);
+    expect((await copy.get("/admin/apps")).status).toBe(200);
+    // The cookie is a sealed session id: neither the token nor a sealed copy of it.
+    expect(decodeURIComponent(browser.cookies.get("provisio_admin")!)).not.toContain("test-bootstrap-token");
+    await browser.request("POST", "/admin/sign-out", { _csrf: browser.csrf });
+    const replay = await copy.get("/admin/apps");
+    expect(replay.status).toBe(303);
+    expect(replay.location).toBe("/admin/sign-in");
+    const post = await copy.request("POST", "/admin/sign-out", { _csrf: copy.csrf });
+    expect(post.status).toBe(401);
+    expect(textOf(post.html)).toContain("Your session has ended");
+  });
+
+  it("signs out everywhere: another browser's session with the same token ends too", async () => {
+    const minted = await api("POST", "/api/v1/api-tokens", { name: unique("console ") });
+    const [here, there] = [new ConsoleClient(), new ConsoleClient()];
+    for (const browser of [here, there]) {
+      expect((await browser.signIn(minted.body.token)).status).toBe(303);
+      await browser.get("/admin/apps");
+    }
+    const other = await signedIn();
+    const out = await here.submit("/admin/sign-out-everywhere");
+    expect(textOf(out.html)).toContain("Signed out of every console session that used this API token.");
+    expect((await there.get("/admin/apps")).location).toBe("/admin/sign-in");
+    expect((await here.get("/admin/apps")).location).toBe("/admin/sign-in");
+    // A session signed in with another token is not touched.
+    expect((await other.get("/admin/apps")).status).toBe(200);
+    // The token itself still works: only the console sessions ended.
+    expect((await api("GET", "/api/v1/apps?limit=1", undefined, { Authorization: `SSWS ${minted.body.token}` })).status).toBe(200);
+  });
+
+  it("ends a token's console sessions when the token is revoked, and through the API extension", async () => {
+    const revoked = await api("POST", "/api/v1/api-tokens", { name: unique("revoked ") });
+    const browser = new ConsoleClient();
+    await browser.signIn(revoked.body.token);
+    expect((await browser.get("/admin/apps")).status).toBe(200);
+    expect((await api("DELETE", `/api/v1/api-tokens/${revoked.body.id}`)).status).toBe(204);
+    expect((await browser.get("/admin/apps")).location).toBe("/admin/sign-in");
+
+    const kept = await api("POST", "/api/v1/api-tokens", { name: unique("kept ") });
+    const second = new ConsoleClient();
+    await second.signIn(kept.body.token);
+    expect((await api("DELETE", `/api/v1/api-tokens/${kept.body.id}/sessions`)).status).toBe(204);
+    expect((await second.get("/admin/apps")).location).toBe("/admin/sign-in");
+    const missing = await api("DELETE", "/api/v1/api-tokens/00TNoSuchToken123456/sessions");
+    expect(missing.status).toBe(404);
+    expect(missing.body.errorCode).toBe("E0000007");
+  });
 });
 
 describe("admin console pages", () => {
@@ -519,7 +571,10 @@ describe("admin console edge cases", () => {
     expect(after.status).toBe(303);
     expect(after.location).toBe("/admin/sign-in");
     expect(browser.cookies.has("provisio_admin")).toBe(false);
-    expect(textOf((await browser.get("/admin/sign-in")).html)).toContain("Error: Your API token is no longer valid. Sign in again.");
+    // Revoking the token ended its session on the server: the next page says so.
+    expect(textOf((await browser.get("/admin/sign-in")).html)).toContain(
+      "Error: Your session has ended (signed out, signed out everywhere, or its API token was revoked). Sign in again.",
+    );
   });
 
   it("refuses a cross-site sign-in post and tokens that cannot be tokens", async () => {

@@ -37,7 +37,7 @@ import { scimTenant } from "../helpers/scim";
 // method on every path, path parameters that are real ids of seeded resources or garbage,
 // bodies generated from the routes' own zod validators and then mutated, arbitrary JSON,
 // non-JSON, bodies at and past the 1 MB cap, deep nesting, odd query strings and headers.
-// Every answer must be 2xx or 4xx (3xx too for the HTML admin console), every /api 4xx must
+// Every answer must be 2xx or 4xx (3xx too for the HTML admin console and My Apps), every /api 4xx must
 // be Okta's error envelope, and a refused request must leave D1 exactly as it was.
 
 const SEED = Number(inject("fuzzSeed") || 0x8f0221);
@@ -955,7 +955,8 @@ describe("route fuzzing", () => {
         sent++;
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         const where = `seed ${SEED + round} #${index}`;
-        const isApi = !request.path.startsWith("/admin");
+        // HTML pages (the admin console, My Apps and its launch links) answer with redirects too.
+        const isApi = !/^\/(admin|my-apps|home)(\/|$)/.test(request.path);
         if (
           response.threw ||
           response.status >= 500 ||

@@ -26,8 +26,16 @@ export const appsListRoutes = new Hono<AdminEnv>().get("/", async (c) => {
         <button type="submit">Search</button>
         {q && <a href="/admin/apps">Clear</a>}
       </form>
+      <div class="toolbar">
+        <a class="button primary" href="/admin/apps/new">
+          Create App Integration
+        </a>
+        <a class="button" href="/admin/catalog">
+          Browse App Catalog
+        </a>
+      </div>
       {page.items.length === 0 ? (
-        <p>{q ? `No application matches “${q}”.` : "No applications yet. Create one with POST /api/v1/apps."}</p>
+        <p>{q ? `No application matches “${q}”.` : "No applications yet. Add one from the App Catalog or create one with the wizard."}</p>
       ) : (
         <table>
           <caption class="sr-only">Applications</caption>

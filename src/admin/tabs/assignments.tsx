@@ -13,6 +13,7 @@ import type {
   ApiConnection,
   ApiGroup,
   ApiSchemaProperty,
+  ApiPendingPassword,
   ApiTask,
   ApiUser,
 } from "../wire-types";
@@ -25,14 +26,16 @@ async function provisioningState(c: AdminContext, appId: string) {
   const api = c.get("api");
   const connection = await unless(400, api.get<ApiConnection>(`/api/v1/apps/${seg(appId)}/connections/default`));
   if (!connection) return undefined;
-  const [unprovisioned, failed] = await Promise.all([
+  const [unprovisioned, failed, passwords] = await Promise.all([
     api.get<ApiAppUser[]>(`/api/v1/apps/${seg(appId)}/provisioning/unprovisioned-users?limit=500`),
     api.get<ApiTask[]>(`/api/v1/apps/${seg(appId)}/provisioning/tasks?status=FAILED`),
+    api.get<ApiPendingPassword[]>(`/api/v1/apps/${seg(appId)}/provisioning/pending-passwords?limit=500`),
   ]);
   return {
     enabled: connection.status === "ENABLED",
     unprovisioned: new Set(unprovisioned.map((u) => u.id)),
     errors: new Map(failed.filter((task) => task.userId).map((task) => [task.userId!, task.lastError ?? `HTTP ${task.lastStatus}`])),
+    pendingPasswords: new Map(passwords.map((p) => [p.userId, p])),
   };
 }
 
@@ -348,6 +351,7 @@ function PeopleTable(props: { base: string; users: ApiAppUser[]; provisioning: P
               const name = user ? userDisplayName(user) : appUser.id;
               const error = provisioning?.errors.get(appUser.id);
               const unprovisioned = provisioning?.unprovisioned.has(appUser.id);
+              const password = provisioning?.pendingPasswords.get(appUser.id);
               return (
                 <tr>
                   <td>
@@ -364,6 +368,11 @@ function PeopleTable(props: { base: string; users: ApiAppUser[]; provisioning: P
                     {error && (
                       <div class="bad-text" role="note">
                         ✖ Error: {error}
+                      </div>
+                    )}
+                    {password && (
+                      <div class={password.status === "DELIVERY_FAILED" ? "bad-text" : "warn-text"} role="note">
+                        🔑 {password.summary}
                       </div>
                     )}
                   </td>

@@ -3,7 +3,18 @@ import { ApiProblem, unless } from "../api-client";
 import { ActionForm, AppHeader, Banner, Page } from "../components";
 import { act, checked, field, formOf, seg, type AdminContext, type AdminEnv } from "../context";
 import { takeFlash } from "../session";
-import type { ApiApp, ApiBreaker, ApiConnection, ApiHold, ApiInbound, ApiSafeguards, ApiTask, ApiUserProvisioning } from "../wire-types";
+import type {
+  ApiApp,
+  ApiBreaker,
+  ApiConnection,
+  ApiHold,
+  ApiInbound,
+  ApiIntegration,
+  ApiSafeguards,
+  ApiTask,
+  ApiUserProvisioning,
+} from "../wire-types";
+import { SEPARATE_INSTANCE_REASON } from "./app-instance";
 
 const onOff = (on: boolean) => ({ status: on ? "ENABLED" : "DISABLED" });
 
@@ -13,8 +24,9 @@ export const provisioningTabRoutes = new Hono<AdminEnv>()
   .get("/:appId/provisioning", async (c) => {
     const appId = seg(c.req.param("appId"));
     const api = c.get("api");
-    const [app, connection, toApp, toOkta, safeguards, failed, breaker, holds] = await Promise.all([
+    const [app, integration, connection, toApp, toOkta, safeguards, failed, breaker, holds] = await Promise.all([
       api.get<ApiApp>(`/api/v1/apps/${appId}`),
+      api.get<ApiIntegration>(`/api/v1/apps/${appId}/integration`),
       unless(400, api.get<ApiConnection>(`/api/v1/apps/${appId}/connections/default`)),
       unless(400, api.get<ApiUserProvisioning>(`/api/v1/apps/${appId}/features/USER_PROVISIONING`)),
       unless(400, api.get<ApiInbound>(`/api/v1/apps/${appId}/features/INBOUND_PROVISIONING`)),
@@ -60,11 +72,27 @@ export const provisioningTabRoutes = new Hono<AdminEnv>()
             </ActionForm>
           </Banner>
         )}
-        <ConnectionForm base={base} csrf={csrf} connection={connection} />
-        {toApp && <ToAppForm base={base} csrf={csrf} feature={toApp} />}
-        {toOkta && <ToOktaForm base={base} csrf={csrf} feature={toOkta} />}
+        {!connection && <IntegrationNote integration={integration} />}
+        <ConnectionForm base={base} csrf={csrf} connection={connection} integration={integration} />
+        {toApp && <ToAppForm base={base} csrf={csrf} feature={toApp} offered={integration.offered} />}
+        {toOkta &&
+          (integration.offered.toOkta ? (
+            <ToOktaForm base={base} csrf={csrf} feature={toOkta} />
+          ) : (
+            <section aria-labelledby="to-okta-heading">
+              <h2 id="to-okta-heading">To Okta</h2>
+              <p>This app integration does not support imports.</p>
+            </section>
+          ))}
         <SafeguardsForm base={base} csrf={csrf} safeguards={safeguards} />
         <FailedTasks base={base} csrf={csrf} tasks={failed} />
+        <section aria-labelledby="separate-instance-heading">
+          <h2 id="separate-instance-heading">Separate instance for provisioning</h2>
+          <p>{SEPARATE_INSTANCE_REASON}</p>
+          <a class="button" href={`/admin/apps/${seg(app.id)}/clone`}>
+            Create a separate instance
+          </a>
+        </section>
       </Page>,
     );
   })
@@ -72,13 +100,13 @@ export const provisioningTabRoutes = new Hono<AdminEnv>()
     const form = await formOf(c);
     const appId = seg(c.req.param("appId"));
     return act(c, back(c), async () => {
-      const scheme = field(form, "authScheme") === "BASIC" ? "BASIC" : "TOKEN";
+      const scheme = (["BASIC", "HEADER"] as const).find((s) => s === field(form, "authScheme")) ?? "TOKEN";
       const token = field(form, "token");
       const password = field(form, "password");
       const profile =
-        scheme === "TOKEN"
-          ? { authScheme: "TOKEN", ...(token ? { token } : {}) }
-          : { authScheme: "BASIC", username: field(form, "username"), ...(password ? { password } : {}) };
+        scheme === "BASIC"
+          ? { authScheme: "BASIC", username: field(form, "username"), ...(password ? { password } : {}) }
+          : { authScheme: scheme, ...(token ? { token } : {}) };
       const rate = field(form, "requestsPerSecond");
       await c.get("api").send("POST", `/api/v1/apps/${appId}/connections/default?activate=${checked(form, "enabled")}`, {
         baseUrl: field(form, "baseUrl"),
@@ -112,7 +140,11 @@ export const provisioningTabRoutes = new Hono<AdminEnv>()
         update: {
           profile: onOff(checked(form, "profile")),
           lifecycleDeactivate: onOff(checked(form, "deactivate")),
-          password: { ...onOff(checked(form, "password")), seed: field(form, "passwordSeed") === "OKTA" ? "OKTA" : "RANDOM" },
+          password: {
+            ...onOff(checked(form, "password")),
+            seed: field(form, "passwordSeed") === "OKTA" ? "OKTA" : "RANDOM",
+            change: checked(form, "passwordChange") ? "CHANGE" : "KEEP_EXISTING",
+          },
           excludeUsernameUpdates: onOff(checked(form, "excludeUsernameUpdates")),
         },
       });
@@ -198,11 +230,12 @@ export const provisioningTabRoutes = new Hono<AdminEnv>()
     });
   });
 
-function Check({ name, label, on, hint }: { name: string; label: string; on: boolean; hint?: string }) {
+function Check({ name, label, on, hint, disabled }: { name: string; label: string; on: boolean; hint?: string; disabled?: boolean }) {
   return (
     <>
       <label class="check">
-        <input type="checkbox" name={name} checked={on} aria-describedby={hint ? `${name}-hint` : undefined} /> {label}
+        <input type="checkbox" name={name} checked={on} disabled={disabled} aria-describedby={hint ? `${name}-hint` : undefined} /> {label}
+        {disabled && <span class="muted"> (not supported by this app integration)</span>}
       </label>
       {hint && (
         <p class="hint" id={`${name}-hint`}>
@@ -213,29 +246,64 @@ function Check({ name, label, on, hint }: { name: string; label: string; on: boo
   );
 }
 
-function ConnectionForm({ base, csrf, connection }: { base: string; csrf: string; connection: ApiConnection | undefined }) {
-  const scheme = connection?.authScheme ?? "TOKEN";
+/** What an app made from a template or another app brings to its first connection. */
+function IntegrationNote({ integration }: { integration: ApiIntegration }) {
+  const origin = integration.clonedFrom
+    ? "a separate instance of another app"
+    : integration.catalog
+      ? `an instance of ${integration.catalog.displayName} from the App Catalog (version ${integration.catalog.version})`
+      : undefined;
+  if (!origin) return null;
+  return (
+    <Banner kind="warn" title={`This app is ${origin}.`}>
+      <p>
+        {integration.provisioningDraft
+          ? "Its provisioning options are applied when you save its connection below. Credentials are never copied: enter them, save, and Test API Credentials."
+          : "Enter its SCIM connection below, save it, and Test API Credentials."}
+      </p>
+    </Banner>
+  );
+}
+
+const SCHEMES = [
+  ["TOKEN", "HTTP header (Bearer token)"],
+  ["HEADER", "HTTP header (Authorization value sent as entered)"],
+  ["BASIC", "Basic auth"],
+] as const;
+
+function ConnectionForm(props: { base: string; csrf: string; connection: ApiConnection | undefined; integration: ApiIntegration }) {
+  const { base, csrf, connection, integration } = props;
+  const offered = integration.offered.authSchemes;
+  const scheme = connection?.authScheme ?? integration.provisioningDraft?.authScheme ?? offered[0];
+  const baseUrl = connection?.baseUrl ?? integration.provisioningDraft?.baseUrl ?? "";
   return (
     <section aria-labelledby="connection-heading">
       <h2 id="connection-heading">Connection (SCIM 2.0)</h2>
       {!connection && <p>Provisioning is not set up for this app. Save a connection to turn it on.</p>}
       <ActionForm action={`${base}/connection`} csrf={csrf} label="Connection">
         <label for="baseUrl">SCIM connector base URL</label>
-        <input type="url" id="baseUrl" name="baseUrl" value={connection?.baseUrl ?? ""} required size={60} />
+        <input type="url" id="baseUrl" name="baseUrl" value={baseUrl} required size={60} />
         <fieldset>
           <legend>Authentication mode</legend>
-          <label class="check">
-            <input type="radio" name="authScheme" value="TOKEN" checked={scheme === "TOKEN"} /> HTTP header (Bearer token)
-          </label>
-          <label for="token">Token</label>
-          <input type="password" id="token" name="token" autocomplete="off" aria-describedby="secret-hint" />
-          <label class="check">
-            <input type="radio" name="authScheme" value="BASIC" checked={scheme === "BASIC"} /> Basic auth
-          </label>
-          <label for="username">Username</label>
-          <input type="text" id="username" name="username" value={connection?.profile.username ?? ""} autocomplete="off" />
-          <label for="password">Password</label>
-          <input type="password" id="password" name="password" autocomplete="off" aria-describedby="secret-hint" />
+          {SCHEMES.filter(([value]) => offered.includes(value)).map(([value, text]) => (
+            <label class="check">
+              <input type="radio" name="authScheme" value={value} checked={scheme === value} /> {text}
+            </label>
+          ))}
+          {(offered.includes("TOKEN") || offered.includes("HEADER")) && (
+            <>
+              <label for="token">Token</label>
+              <input type="password" id="token" name="token" autocomplete="off" aria-describedby="secret-hint" />
+            </>
+          )}
+          {offered.includes("BASIC") && (
+            <>
+              <label for="username">Username</label>
+              <input type="text" id="username" name="username" value={connection?.profile.username ?? ""} autocomplete="off" />
+              <label for="password">Password</label>
+              <input type="password" id="password" name="password" autocomplete="off" aria-describedby="secret-hint" />
+            </>
+          )}
           <p class="hint" id="secret-hint">
             Secrets are write-only: {connection ? "leave blank to keep the saved one." : "they are never shown again."}
           </p>
@@ -271,7 +339,8 @@ function ConnectionForm({ base, csrf, connection }: { base: string; csrf: string
   );
 }
 
-function ToAppForm({ base, csrf, feature }: { base: string; csrf: string; feature: ApiUserProvisioning }) {
+function ToAppForm(props: { base: string; csrf: string; feature: ApiUserProvisioning; offered: ApiIntegration["offered"] }) {
+  const { base, csrf, feature, offered } = props;
   const caps = feature.capabilities;
   const on = (toggle: { status: string }) => toggle.status === "ENABLED";
   return (
@@ -282,16 +351,18 @@ function ToAppForm({ base, csrf, feature }: { base: string; csrf: string; featur
           name="create"
           label="Create Users"
           on={on(caps.create.lifecycleCreate)}
+          disabled={!offered.toApp.create}
           hint="Creates (or links by username) an account when a user is assigned."
         />
-        <Check name="profile" label="Update User Attributes" on={on(caps.update.profile)} />
+        <Check name="profile" label="Update User Attributes" on={on(caps.update.profile)} disabled={!offered.toApp.profile} />
         <Check
           name="deactivate"
           label="Deactivate Users"
           on={on(caps.update.lifecycleDeactivate)}
+          disabled={!offered.toApp.deactivate}
           hint="Sends active: false on unassignment; reassignment reactivates."
         />
-        <Check name="password" label="Sync Password" on={on(caps.update.password)} />
+        <Check name="password" label="Sync Password" on={on(caps.update.password)} disabled={!offered.toApp.password} />
         <label for="passwordSeed">Password to send</label>
         <select id="passwordSeed" name="passwordSeed">
           <option value="RANDOM" selected={caps.update.password.seed === "RANDOM"}>
@@ -301,6 +372,13 @@ function ToAppForm({ base, csrf, feature }: { base: string; csrf: string; featur
             The user's Okta password
           </option>
         </select>
+        <Check
+          name="passwordChange"
+          label="Push password changes"
+          on={caps.update.password.change === "CHANGE"}
+          disabled={!offered.toApp.password}
+          hint="With the Okta password, users assigned after setting theirs get it at their next My Apps sign-in (Okta keeps only a hash until then)."
+        />
         <Check name="excludeUsernameUpdates" label="Exclude username updates" on={on(caps.update.excludeUsernameUpdates)} />
         <p>
           <button type="submit" class="primary">

@@ -12,3 +12,7 @@ export async function saveAppUserSchema(db: DB, row: AppUserSchemaRow): Promise<
     .values(row)
     .onConflictDoUpdate({ target: appUserSchemas.appId, set: { custom: row.custom, lastUpdated: row.lastUpdated } });
 }
+
+export function insertAppUserSchema(db: DB, row: AppUserSchemaRow) {
+  return db.insert(appUserSchemas).values(row);
+}

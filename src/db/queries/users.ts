@@ -69,3 +69,8 @@ export async function updateUser(db: DB, id: string, changes: Partial<UserRow>):
 export async function deleteUser(db: DB, id: string): Promise<void> {
   await db.delete(users).where(eq(users.id, id));
 }
+
+/** The user with this login (case-insensitive, exact: sign-in takes no short logins). */
+export async function findUserByLogin(db: DB, login: string): Promise<UserRow | undefined> {
+  return db.query.users.findFirst({ where: eq(users.loginLower, login.toLowerCase()) });
+}
