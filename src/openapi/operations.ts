@@ -248,10 +248,48 @@ export const OPERATIONS: Operation[] = [
     "POST",
     "/api/v1/apps/{appId}/connections/default/test",
     "testProvisioningConnection",
-    "Test API Credentials",
+    "Test API Credentials: each check's HTTP status and classification, and at most a SCIM error's detail with credentials taken out (never a body)",
     EXT,
     "okta.apps.manage",
-    { extension: true },
+    {
+      extension: true,
+      responseSchema: {
+        type: "object",
+        required: ["status", "checks", "errorSummary"],
+        properties: {
+          status: { type: "string", enum: ["SUCCESS", "FAILURE"] },
+          errorSummary: { type: ["string", "null"] },
+          checks: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["name", "status", "httpStatus", "detail"],
+              properties: {
+                name: { type: "string", enum: ["ServiceProviderConfig", "ListUsers"] },
+                status: { type: "string", enum: ["SUCCESS", "FAILURE"] },
+                httpStatus: { type: ["integer", "null"] },
+                classification: {
+                  type: "string",
+                  enum: [
+                    "AUTH_REFUSED",
+                    "NOT_FOUND",
+                    "TLS",
+                    "TIMEOUT",
+                    "NOT_SCIM",
+                    "RATE_LIMITED",
+                    "SERVER_ERROR",
+                    "REDIRECT",
+                    "REJECTED",
+                    "NETWORK",
+                  ],
+                },
+                detail: { type: "string" },
+              },
+            },
+          },
+        },
+      },
+    },
   ),
   op(
     "GET",

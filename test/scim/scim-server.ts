@@ -42,10 +42,16 @@ interface Fault {
     // The tenant's first user is deleted before this request is answered (a list shifts under paging).
     | "delete-first-user"
     // Headers are sent, then the body never finishes.
-    | "stall-body";
+    | "stall-body"
+    // Answers `status` with `body` as given (`contentType`, default text/plain): what a proxy,
+    // a misconfigured app or a chatty error handler sends back.
+    | "respond";
   times: number;
   retryAfter?: string;
   delayMs?: number;
+  status?: number;
+  body?: string;
+  contentType?: string;
 }
 
 interface HookConfig {
@@ -217,6 +223,12 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
       return;
     case "reset":
       request.socket.destroy();
+      return;
+    case "respond":
+      response
+        .status(fault.status ?? 500)
+        .type(fault.contentType ?? "text/plain")
+        .send(fault.body ?? "");
       return;
     case "malformed-json":
       response.status(200).type("application/scim+json").send('{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": ');
