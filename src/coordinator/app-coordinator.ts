@@ -15,8 +15,9 @@ import { placeGroup, priorityMoves, removeGroup } from "../assignments/group-pri
 import { sameJson, topGroup } from "../assignments/effective-profile";
 import { batchAll, createDb, type DB } from "../db/client";
 import type { AppGroupRow, AppUserRow } from "../db/schema";
-import { getApp, deleteAppRow } from "../db/queries/apps";
-import { appIdsForUser, appUsersChunk, countAppUsers, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
+import { getApp } from "../db/queries/apps";
+import { deleteAppWithCascades } from "../services/deletion-cascades";
+import { appIdsForUser, appUsersChunk, countAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
 import {
   appGroupsByPriority,
   appIdsGrantedByGroups,
@@ -40,7 +41,7 @@ import type { ImportSessionRow } from "../db/schema";
 import { confirmItems, getOrgSetting, getSession, insertSession, liftRoadblock, openSession, updateSession } from "../db/queries/imports";
 import { randomChars } from "../domain/ids";
 import { background, logStatements, originOf, writeLog, type AuditContext } from "../audit/system-log";
-import { appEvent, appUserEvents, groupAssignmentEvent, type AssignmentCause, type AppUserChange } from "../audit/events";
+import { appUserEvents, groupAssignmentEvent, type AssignmentCause, type AppUserChange } from "../audit/events";
 import { ProvisioningStore, type DeactivationHold, type TaskRow, type TaskStatus } from "./provisioning-store";
 import { SerialQueue } from "./serial-queue";
 import { TaskOrigins } from "./task-origins";
@@ -312,13 +313,14 @@ export class AppCoordinator extends DurableObject<Env> {
     return (await this.#jobs.list()).map((job) => progressOf(job));
   }
 
-  /** Deletes the app and all its assignments in one batch (Okta deletes only inactive apps; the route checks). */
+  /**
+   * Deletes the app with its assignments, group assignments and push mappings, one System Log
+   * event per removed row, in chunks for big apps (Okta deletes only inactive apps; the route checks).
+   */
   deleteApp(appId: string, audit?: AuditContext): Promise<Result<null>> {
     return this.#serialized(appId, async () => {
-      const db = this.#db;
-      const app = await getApp(db, appId);
-      const events = app ? [appEvent("delete", app, audit)] : [];
-      await db.batch([deleteAllAppUsers(db, appId), deleteAppRow(db, appId), ...logStatements(db, events)]);
+      const app = await getApp(this.#db, appId);
+      if (app) await deleteAppWithCascades(this.#db, app, audit);
       await this.#jobs.clear();
       this.#store.clear();
       this.#origins.clear();
