@@ -20,6 +20,7 @@ const ROOTS = [
   "ApiToken",
   "OpenIdConnectApplication",
   "OAuth2ScopeConsentGrant",
+  "OAuth2ClientSecret",
 ];
 
 /** The fixture's JSON text for a spec file (what the committed file must equal). */

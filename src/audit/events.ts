@@ -248,3 +248,28 @@ export function appEvent(kind: "create" | "update" | "activate" | "deactivate" |
     target: [appTarget(app)],
   } satisfies LogEventInput;
 }
+
+/**
+ * app.oauth2.credentials.lifecycle.create / activate / deactivate / delete for an OAuth client's
+ * secret: which secret (its id and `secret_hash`), never its value.
+ */
+export function clientSecretEvent(
+  kind: "create" | "activate" | "deactivate" | "delete",
+  app: AppRef,
+  secret: { id: string; fingerprint: string },
+  audit: AuditContext | undefined,
+): LogEventInput {
+  const messages = {
+    create: "Create OAuth client secret",
+    activate: "Activate OAuth client secret",
+    deactivate: "Deactivate OAuth client secret",
+    delete: "Delete OAuth client secret",
+  };
+  return {
+    eventType: `app.oauth2.credentials.lifecycle.${kind}`,
+    displayMessage: messages[kind],
+    audit,
+    target: [appTarget(app), { id: secret.id, type: "OAuth2ClientSecret", displayName: secret.fingerprint }],
+    details: { secretHash: secret.fingerprint },
+  };
+}

@@ -10,7 +10,7 @@ import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
 import { createApp, deleteApp, replaceApp, setAppStatus } from "../services/apps";
-import { appJson, applicationSchema } from "../wire/app";
+import { appJson, appJsonWithSecret, applicationSchema } from "../wire/app";
 import { booleanParam } from "../wire/common";
 
 const listQuery = z.object({
@@ -31,8 +31,14 @@ export const appsRoutes = new Hono<AppEnv>()
     queryParams(z.object({ activate: booleanParam(true) })),
     jsonBody(applicationSchema, "application"),
     async (c) => {
-      const app = await createApp(c.env, c.get("db"), c.req.valid("json"), c.req.valid("query").activate, await auditOf(c));
-      return c.json(appJson(app, baseUrl(c)));
+      const { app, clientSecret } = await createApp(
+        c.env,
+        c.get("db"),
+        c.req.valid("json"),
+        c.req.valid("query").activate,
+        await auditOf(c),
+      );
+      return c.json(appJsonWithSecret(app, baseUrl(c), clientSecret));
     },
   )
   .get("/", requireScope("okta.apps.read"), queryParams(listQuery), async (c) => {
@@ -49,7 +55,8 @@ export const appsRoutes = new Hono<AppEnv>()
   .put("/:appId", requireScope("okta.apps.manage"), jsonBody(applicationSchema, "application"), async (c) => {
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
-    return c.json(appJson(await replaceApp(c.env, db, app, c.req.valid("json"), await auditOf(c)), baseUrl(c)));
+    const { app: replaced, clientSecret } = await replaceApp(c.env, db, app, c.req.valid("json"), await auditOf(c));
+    return c.json(appJsonWithSecret(replaced, baseUrl(c), clientSecret));
   })
   .delete("/:appId", requireScope("okta.apps.manage"), async (c) => {
     await deleteApp(c.env, await requireApp(c.get("db"), c.req.param("appId")), await auditOf(c));

@@ -10,6 +10,8 @@ import type { ApplicationInput } from "../wire/app";
 import { newMappingStatement } from "./app-profiles";
 import { oauthClientParts } from "../oauth/client-registration";
 import { forgetClient } from "../access/gate-client";
+import { downstreamAccess } from "../provisioning/downstream-url";
+import { secretForApp } from "./client-secrets";
 import { logStatements, writeLog, type AuditContext } from "../audit/system-log";
 import { appEvent } from "../audit/events";
 
@@ -54,19 +56,35 @@ async function storedCredentials(env: Env, input: ApplicationInput, previous?: J
   return credentials;
 }
 
-/** An OAuth 2.0 client app (OPENID_CONNECT) keeps Okta's `settings.oauthClient` and `credentials.oauthClient`, validated. */
+/**
+ * An OAuth 2.0 client app (OPENID_CONNECT) keeps Okta's `settings.oauthClient` and
+ * `credentials.oauthClient`, validated; a client secret it gives is returned apart, never kept in them.
+ */
 async function withOAuthClient(
+  env: Env,
   appId: string,
   input: ApplicationInput,
   settings: Json,
   credentials: Json,
-): Promise<{ settings: Json; credentials: Json }> {
-  if (input.signOnMode !== "OPENID_CONNECT") return { settings, credentials };
-  const parts = await oauthClientParts(appId, settings, input.credentials);
+): Promise<{ settings: Json; credentials: Json; authMethod?: string; clientSecret?: string }> {
+  if (input.signOnMode !== "OPENID_CONNECT") {
+    // Only OAuth client apps have OAuth client credentials; anything given for others is dropped, not stored.
+    const { oauthClient: _dropped, ...rest } = credentials;
+    return { settings, credentials: rest };
+  }
+  const parts = await oauthClientParts(appId, settings, input.credentials, downstreamAccess(env.DOWNSTREAM_ACCESS));
   return {
     settings: { ...settings, oauthClient: parts.settingsClient },
     credentials: { ...credentials, oauthClient: parts.credentialsClient },
+    authMethod: parts.credentialsClient.token_endpoint_auth_method,
+    ...(parts.clientSecret !== undefined ? { clientSecret: parts.clientSecret } : {}),
   };
+}
+
+/** An app as created or replaced, and the client secret made for it: shown in this one answer, never again. */
+export interface SavedApp {
+  app: AppRow;
+  clientSecret?: string;
 }
 
 async function customName(db: DB, label: string): Promise<string> {
@@ -79,12 +97,12 @@ async function customName(db: DB, label: string): Promise<string> {
   return `${stem}_${(await appQueries.countNamesLike(db, stem)) + 1}`;
 }
 
-export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean, audit?: AuditContext): Promise<AppRow> {
+export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean, audit?: AuditContext): Promise<SavedApp> {
   const name = input.name ?? FIXED_NAMES[input.signOnMode];
   checkSettings(input, name === undefined);
   const now = new Date();
   const id = newId("0oa");
-  const { settings, credentials } = await withOAuthClient(id, input, input.settings ?? {}, await storedCredentials(env, input));
+  const client = await withOAuthClient(env, id, input, input.settings ?? {}, await storedCredentials(env, input));
   const row: AppRow = {
     id,
     name: name ?? (await customName(db, input.label)),
@@ -93,47 +111,47 @@ export async function createApp(env: Env, db: DB, input: ApplicationInput, activ
     status: activate ? "ACTIVE" : "INACTIVE",
     signOnMode: input.signOnMode,
     features: [],
-    settings,
-    credentials,
+    settings: client.settings,
+    credentials: client.credentials,
     accessibility: input.accessibility ?? { selfService: false },
     visibility: input.visibility ?? { autoSubmitToolbar: false, hide: { iOS: false, web: false } },
     profile: input.profile ?? null,
     created: now,
     lastUpdated: now,
   };
-  // The app and its Okta user -> app user mapping appear together, with the event that records them.
+  const secret = client.authMethod ? await secretForApp(db, row, client.authMethod, client.clientSecret, audit, true) : { statements: [] };
+  // The app, its Okta user -> app user mapping and its client secret appear together, with the events that record them.
   await db.batch([
     appQueries.insertApp(db, row),
     newMappingStatement(db, row.id, now),
     ...logStatements(db, [appEvent("create", row, audit)], now),
+    ...secret.statements,
   ]);
-  return row;
+  return { app: row, ...(secret.shown !== undefined ? { clientSecret: secret.shown } : {}) };
 }
 
 /** PUT /apps/{id}: replaces the app; id, name, status, created and lastUpdated are not taken from the body. */
-export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput, audit?: AuditContext): Promise<AppRow> {
+export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput, audit?: AuditContext): Promise<SavedApp> {
   checkSettings(input, app.name !== FIXED_NAMES[input.signOnMode]);
-  const { settings, credentials } = await withOAuthClient(
-    app.id,
-    input,
-    input.settings ?? {},
-    await storedCredentials(env, input, app.credentials),
-  );
+  const client = await withOAuthClient(env, app.id, input, input.settings ?? {}, await storedCredentials(env, input, app.credentials));
   const changes: Partial<AppRow> = {
     label: input.label,
     labelLower: input.label.toLowerCase(),
     signOnMode: input.signOnMode,
-    settings,
-    credentials,
+    settings: client.settings,
+    credentials: client.credentials,
     accessibility: input.accessibility ?? app.accessibility,
     visibility: input.visibility ?? app.visibility,
     profile: input.profile ?? null,
     lastUpdated: new Date(),
   };
-  const updated = (await appQueries.updateApp(db, app.id, changes)) ?? app;
+  const secret = client.authMethod ? await secretForApp(db, app, client.authMethod, client.clientSecret, audit, false) : { statements: [] };
+  // The app and its new client secret change together.
+  const [rows] = await db.batch([appQueries.updateAppStatement(db, app.id, changes), ...secret.statements]);
+  const updated = rows[0] ?? app;
   await writeLog(db, [appEvent("update", updated, audit)]);
   await forgetClientOf(env, app);
-  return updated;
+  return { app: updated, ...(secret.shown !== undefined ? { clientSecret: secret.shown } : {}) };
 }
 
 export async function setAppStatus(env: Env, db: DB, app: AppRow, status: AppRow["status"], audit?: AuditContext): Promise<void> {

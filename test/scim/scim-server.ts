@@ -63,6 +63,9 @@ interface HookConfig {
 
 interface Tenant {
   hook?: HookConfig;
+  /** A JSON Web Key Set this tenant publishes at /t/<t>/jwks (an OAuth client's jwks_uri), and how. */
+  jwks?: { status?: number; body: string; cacheControl?: string };
+  jwksFetches: number;
   hookRequests: Json[];
   users: Map<string, Json>;
   groups: Map<string, Json>;
@@ -77,7 +80,16 @@ const tenants = new Map<string, Tenant>();
 function tenant(name: string): Tenant {
   let t = tenants.get(name);
   if (!t) {
-    t = { users: new Map(), groups: new Map(), passwords: new Map(), requests: [], faults: [], patch: true, hookRequests: [] };
+    t = {
+      users: new Map(),
+      groups: new Map(),
+      passwords: new Map(),
+      requests: [],
+      faults: [],
+      patch: true,
+      hookRequests: [],
+      jwksFetches: 0,
+    };
     tenants.set(name, t);
   }
   return t;
@@ -349,9 +361,30 @@ export async function startScimServer(): Promise<{ origin: string; close: () => 
     if (config.mode === "slow") setTimeout(answer, 4_000);
     else answer();
   });
+  // An OAuth client's key set: POST /__jwks sets what GET /jwks answers (keys or any body), GET counts the fetches.
+  app.post("/t/:tenant/__jwks", (request, response) => {
+    const config = request.body as { keys?: unknown[]; status?: number; body?: string; cacheControl?: string };
+    tenant(String(request.params.tenant)).jwks = {
+      status: config.status,
+      body: config.body ?? JSON.stringify({ keys: config.keys ?? [] }),
+      cacheControl: config.cacheControl,
+    };
+    response.status(204).end();
+  });
+  app.get("/t/:tenant/jwks", (request, response) => {
+    const t = tenant(String(request.params.tenant));
+    t.jwksFetches++;
+    if (!t.jwks) return void response.status(404).json({ error: "no key set" });
+    if (t.jwks.cacheControl) response.setHeader("Cache-Control", t.jwks.cacheControl);
+    response
+      .status(t.jwks.status ?? 200)
+      .type("application/json")
+      .send(t.jwks.body);
+  });
   app.get("/t/:tenant/__state", (request, response) => {
     const t = tenant(String(request.params.tenant));
     response.json({
+      jwksFetches: t.jwksFetches,
       hookRequests: t.hookRequests,
       users: [...t.users.values()],
       groups: [...t.groups.values()],

@@ -225,9 +225,11 @@ export const assignmentsRoutes = new Hono<AdminEnv>()
     const userId = c.req.query("userId") ?? "";
     const q = (c.req.query("q") ?? "").slice(0, 100);
     const api = c.get("api");
+    // Paths first: a bad segment must refuse the page before any call starts.
+    const [appPath, userPath] = [`/api/v1/apps/${seg(appId)}`, `/api/v1/users/${seg(userId)}`];
     const [app, user, appGroups, personal] = await Promise.all([
-      api.get<ApiApp>(`/api/v1/apps/${seg(appId)}`),
-      api.get<ApiUser>(`/api/v1/users/${seg(userId)}`),
+      api.get<ApiApp>(appPath),
+      api.get<ApiUser>(userPath),
       appGroupsByPriority(api, appId),
       personalAttributes(api, appId),
     ]);
