@@ -21,6 +21,7 @@ const ROOTS = [
   "OpenIdConnectApplication",
   "OAuth2ScopeConsentGrant",
   "AssignedAppLink",
+  "OAuth2ClientSecret",
 ];
 
 /** The fixture's JSON text for a spec file (what the committed file must equal). */

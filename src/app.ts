@@ -16,6 +16,7 @@ import { jsonBodyGuard } from "./http/validation";
 import { appGrantsRoutes } from "./routes/app-grants";
 import { appGroupsRoutes } from "./routes/app-groups";
 import { appUsersRoutes } from "./routes/app-users";
+import { clientSecretsRoutes } from "./routes/client-secrets";
 import { apiTokensRoutes } from "./routes/api-tokens";
 import { appsRoutes } from "./routes/apps";
 import { groupPushRoutes } from "./routes/group-push";
@@ -39,7 +40,7 @@ app.use("*", requestId);
 // The API description and its interactive reference (public, like Okta's developer docs).
 app.get("/openapi.json", (c) => c.json(openApiDocument(app.routes)));
 app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "provisio API" }));
-// Okta's org authorization server, for OAuth 2.0 service apps: /oauth2/v1/token and /oauth2/v1/keys (public; errors in OAuth's shape).
+// Okta's org authorization server, for OAuth 2.0 service apps: /oauth2/v1/token, revoke, introspect and keys (public; errors in OAuth's shape).
 app.route("/oauth2", oauth2Routes);
 app.get("/.well-known/oauth-authorization-server", (c) => c.json(authorizationServerMetadata(c)));
 // App logos (Okta's _links.logo, AssignedAppLink.logoUrl): public, like Okta's logo assets.
@@ -75,6 +76,7 @@ app.route("/api/v1/apps", appImportsRoutes);
 app.route("/api/v1/apps", provisioningRoutes);
 app.route("/api/v1/apps", groupPushRoutes);
 app.route("/api/v1/apps", appGrantsRoutes);
+app.route("/api/v1/apps", clientSecretsRoutes);
 app.route("/api/v1/meta/schemas", schemasRoutes);
 app.route("/api/v1/mappings", mappingsRoutes);
 app.route("/api/v1", orgImportRoutes);

@@ -11,6 +11,8 @@ import { take, type Bucket, type Window } from "./rate-limits";
 const RECHECK_MS = 60_000;
 const WINDOW_PREFIX = "window:";
 const ONCE_PREFIX = "once:";
+/** Access tokens of this client revoked before their expiry (RFC 7009), by jti, with their exp. */
+const REVOKED_TOKEN_PREFIX = "revoked-token:";
 /** How often the used-once values (assertion and DPoP proof jti) are swept of expired entries. */
 const SWEEP_MS = 30_000;
 
@@ -34,9 +36,14 @@ export interface ClientAdmitRequest {
   windowMs: number;
   /** A value this client may use once until it expires (a DPoP proof's jti): a second use is refused. */
   once?: { key: string; expiresAt: number };
+  /** The access token's jti: a revoked token is refused. */
+  tokenId?: string;
 }
 
-export type ClientAdmission = (ClientVerdict & { bucket?: Bucket }) | { ok: false; reason: "replayed" };
+export type ClientAdmission = (ClientVerdict & { bucket?: Bucket }) | { ok: false; reason: "replayed" | "token_revoked" };
+
+/** What introspection needs of a token's client: whether it is honoured (and with which scopes) and whether the token was revoked. */
+export type TokenStanding = { verdict: ClientVerdict; revoked: boolean };
 
 /**
  * One per API token, named by the token's SHA-256 hash; one per OAuth client, named by its client
@@ -63,6 +70,7 @@ export class AccessGate extends DurableObject<Env> {
   #clientLoading: Promise<ClientState | undefined> | undefined;
   #clientGeneration = 0;
   #used = new Map<string, number>();
+  #revokedTokens = new Map<string, number>();
   #sweptAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -74,6 +82,9 @@ export class AccessGate extends DurableObject<Env> {
     }
     for (const [key, expiresAt] of ctx.storage.kv.list<number>({ prefix: ONCE_PREFIX })) {
       this.#used.set(key.slice(ONCE_PREFIX.length), expiresAt);
+    }
+    for (const [key, expiresAt] of ctx.storage.kv.list<number>({ prefix: REVOKED_TOKEN_PREFIX })) {
+      this.#revokedTokens.set(key.slice(REVOKED_TOKEN_PREFIX.length), expiresAt);
     }
   }
 
@@ -100,6 +111,7 @@ export class AccessGate extends DurableObject<Env> {
     const verdict = judgeClient(await this.#clientState(request.clientId));
     if (!verdict.ok) return verdict;
     const now = Date.now();
+    if (request.tokenId !== undefined && this.#isRevoked(request.tokenId, now)) return { ok: false, reason: "token_revoked" };
     let bucket: Bucket | undefined;
     if (request.limit > 0) {
       bucket = this.#take(request.family, request.limit, request.windowMs, now);
@@ -116,6 +128,27 @@ export class AccessGate extends DurableObject<Env> {
    */
   async useOnce(key: string, expiresAt: number): Promise<boolean> {
     return this.#useOnce(key, expiresAt, Date.now());
+  }
+
+  /**
+   * Revokes one of this client's access tokens until it expires (RFC 7009). Written to the
+   * object's storage before the answer leaves, so every isolate refuses the token from then on.
+   */
+  async revokeToken(tokenId: string, expiresAt: number): Promise<void> {
+    const now = Date.now();
+    if (now - this.#sweptAt > SWEEP_MS) this.#sweep(now);
+    this.#revokedTokens.set(tokenId, expiresAt);
+    this.ctx.storage.kv.put(REVOKED_TOKEN_PREFIX + tokenId, expiresAt);
+  }
+
+  /** Introspection: the client's standing and the token's, without counting a request. */
+  async inspectToken(clientId: string, tokenId: string): Promise<TokenStanding> {
+    return { verdict: judgeClient(await this.#clientState(clientId)), revoked: this.#isRevoked(tokenId, Date.now()) };
+  }
+
+  #isRevoked(tokenId: string, now: number): boolean {
+    const expiresAt = this.#revokedTokens.get(tokenId);
+    return expiresAt !== undefined && expiresAt > now;
   }
 
   /** Counts a request in a window of its own (the token endpoint's, per client). */
@@ -147,6 +180,12 @@ export class AccessGate extends DurableObject<Env> {
       if (expiresAt > now) continue;
       this.#used.delete(key);
       this.ctx.storage.kv.delete(ONCE_PREFIX + key);
+    }
+    // A revoked token that has expired is refused for being expired; its entry can go.
+    for (const [tokenId, expiresAt] of this.#revokedTokens) {
+      if (expiresAt > now) continue;
+      this.#revokedTokens.delete(tokenId);
+      this.ctx.storage.kv.delete(REVOKED_TOKEN_PREFIX + tokenId);
     }
   }
 

@@ -2,9 +2,9 @@ import { writeLog } from "../audit/system-log";
 import { createDb } from "../db/client";
 import { findTokenByHash, recordTokenUse, seedBootstrapToken } from "../db/queries/api-tokens";
 import { bootstrapRow, judgeToken, useToRecord, type RefusalReason } from "../domain/api-tokens";
-import { loadClient } from "../db/queries/oauth";
+import { isTokenRevoked, loadClient } from "../db/queries/oauth";
 import { judgeClient } from "../oauth/client-state";
-import type { Admission, AdmitRequest, ClientAdmission, ClientAdmitRequest } from "./access-gate";
+import type { Admission, AdmitRequest, ClientAdmission, ClientAdmitRequest, TokenStanding } from "./access-gate";
 import type { Bucket, LimitConfig } from "./rate-limits";
 
 /** A token's gate is named by its hash; failed authentications are counted by client address. */
@@ -54,7 +54,27 @@ export async function admitClient(env: Env, request: ClientAdmitRequest): Promis
     return (await clientGate(env, request.clientId).admitClient(request)) as ClientAdmission;
   } catch (error) {
     console.error(JSON.stringify({ event: "access_gate.unavailable", reason: error instanceof Error ? error.message : String(error) }));
-    return judgeClient(await loadClient(createDb(env.DB), request.clientId));
+    const db = createDb(env.DB);
+    // A revoked token stays refused: D1 keeps its own copy of the revocation list.
+    if (request.tokenId !== undefined && (await isTokenRevoked(db, request.tokenId))) return { ok: false, reason: "token_revoked" };
+    return judgeClient(await loadClient(db, request.clientId));
+  }
+}
+
+/** Revokes an access token at its client's gate; throws when the gate cannot answer (the caller says so). */
+export async function revokeAtGate(env: Env, clientId: string, tokenId: string, expiresAt: number): Promise<void> {
+  await clientGate(env, clientId).revokeToken(tokenId, expiresAt);
+}
+
+/** A token's standing for introspection: from its client's gate, or from D1 when the gate cannot answer. */
+export async function tokenStanding(env: Env, clientId: string, tokenId: string): Promise<TokenStanding> {
+  try {
+    return (await clientGate(env, clientId).inspectToken(clientId, tokenId)) as TokenStanding;
+  } catch (error) {
+    console.error(JSON.stringify({ event: "access_gate.unavailable", reason: error instanceof Error ? error.message : String(error) }));
+    const db = createDb(env.DB);
+    const [client, revoked] = await Promise.all([loadClient(db, clientId), isTokenRevoked(db, tokenId)]);
+    return { verdict: judgeClient(client), revoked };
   }
 }
 
@@ -132,7 +152,8 @@ const REASONS: Record<RefusalReason, string> = {
   rotated: "replaced bootstrap token",
   invalid_token: "invalid or expired access token",
   invalid_dpop_proof: "invalid DPoP proof",
-  client_inactive: "OAuth client unknown, inactive or no longer private_key_jwt",
+  client_inactive: "OAuth client unknown, inactive or no longer authenticating with a method provisio accepts",
+  token_revoked: "revoked access token",
 };
 
 /**

@@ -188,12 +188,36 @@ export function membershipEvent(
   group: Pick<GroupRow, "id" | "name"> | string,
   user: UserRef,
   audit: AuditContext | undefined,
+  details?: Json,
 ): LogEventInput {
   return {
     eventType: `group.user_membership.${kind}`,
     displayMessage: kind === "add" ? "Add user to group membership" : "Remove user from group membership",
     audit,
     target: [userTarget(user), groupTarget(group)],
+    ...(details ? { details } : {}),
+  };
+}
+
+/**
+ * application.provision.group_push.removed for a push mapping that went with its app or its
+ * source group (the downstream group stays; `targetGroupDeleted: false` says so).
+ */
+export function pushMappingRemovedEvent(
+  mapping: { id: string; targetGroupId: string | null; targetGroupName: string | null; app: AppRef; group: Pick<GroupRow, "id" | "name"> },
+  reason: string,
+  audit: AuditContext | undefined,
+): LogEventInput {
+  return {
+    eventType: "application.provision.group_push.removed",
+    displayMessage: "Remove group push mapping",
+    audit,
+    target: [
+      appTarget(mapping.app),
+      groupTarget(mapping.group),
+      { id: mapping.id, type: "GroupPushMapping", displayName: mapping.targetGroupName ?? mapping.group.name },
+    ],
+    details: { reason, targetGroupDeleted: false, ...(mapping.targetGroupId ? { targetGroupId: mapping.targetGroupId } : {}) },
   };
 }
 
@@ -223,4 +247,29 @@ export function appEvent(kind: "create" | "update" | "activate" | "deactivate" |
     audit,
     target: [appTarget(app)],
   } satisfies LogEventInput;
+}
+
+/**
+ * app.oauth2.credentials.lifecycle.create / activate / deactivate / delete for an OAuth client's
+ * secret: which secret (its id and `secret_hash`), never its value.
+ */
+export function clientSecretEvent(
+  kind: "create" | "activate" | "deactivate" | "delete",
+  app: AppRef,
+  secret: { id: string; fingerprint: string },
+  audit: AuditContext | undefined,
+): LogEventInput {
+  const messages = {
+    create: "Create OAuth client secret",
+    activate: "Activate OAuth client secret",
+    deactivate: "Deactivate OAuth client secret",
+    delete: "Delete OAuth client secret",
+  };
+  return {
+    eventType: `app.oauth2.credentials.lifecycle.${kind}`,
+    displayMessage: messages[kind],
+    audit,
+    target: [appTarget(app), { id: secret.id, type: "OAuth2ClientSecret", displayName: secret.fingerprint }],
+    details: { secretHash: secret.fingerprint },
+  };
 }

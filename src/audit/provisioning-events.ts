@@ -1,3 +1,4 @@
+import type { CredentialTestResult } from "../provisioning/credential-check";
 import type { TraceStep } from "../provisioning/user-sync";
 import { appTarget, userTarget } from "./events";
 import type { AuditContext, LogEventInput, LogTarget } from "./system-log";
@@ -203,5 +204,37 @@ function runEvent(
     ...(severity ? { severity } : {}),
     target,
     details: { taskId: run.taskId, ...details },
+  };
+}
+
+/**
+ * application.provision.integration.call_api for Test API Credentials: each check's HTTP status
+ * and classification, and the same redacted detail the API answered; never a body.
+ */
+export function credentialTestEvent(
+  app: { id: string; label: string },
+  baseUrl: string,
+  result: CredentialTestResult,
+  audit: AuditContext | undefined,
+): LogEventInput {
+  const failed = result.status === "FAILURE";
+  return {
+    eventType: "application.provision.integration.call_api",
+    displayMessage: "Test API credentials of the provisioning connection",
+    audit,
+    severity: failed ? "WARN" : "INFO",
+    outcome: failed ? { result: "FAILURE", reason: result.errorSummary ?? "failed" } : { result: "SUCCESS" },
+    target: [appTarget(app)],
+    details: {
+      operation: "testApiCredentials",
+      baseUrl,
+      checks: result.checks.map((check) => ({
+        name: check.name,
+        status: check.status,
+        httpStatus: check.httpStatus,
+        ...(check.classification ? { classification: check.classification } : {}),
+        detail: check.detail,
+      })),
+    },
   };
 }

@@ -6,7 +6,16 @@ type Json = Record<string, unknown>;
 
 export interface LogTarget {
   id: string;
-  type: "AppInstance" | "User" | "AppUser" | "UserGroup" | "ImportSession" | "Token" | "GroupPushMapping";
+  type:
+    | "AppInstance"
+    | "User"
+    | "AppUser"
+    | "UserGroup"
+    | "ImportSession"
+    | "Token"
+    | "GroupPushMapping"
+    | "OAuth2ClientSecret"
+    | "AccessToken";
   /** Defaults to the id. */
   alternateId?: string;
   displayName?: string;

@@ -14,15 +14,15 @@ import type { GroupAssignmentChange, JsonPatchOperation } from "../assignments/g
 import { topGroup } from "../assignments/effective-profile";
 import { createDb, type DB } from "../db/client";
 import type { AppGroupRow, AppUserRow, ImportSessionRow } from "../db/schema";
-import { getApp, deleteAppRow } from "../db/queries/apps";
-import { countAppUsers, deleteAllAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
+import { getApp } from "../db/queries/apps";
+import { countAppUsers, deleteAppUser, upsertAppUser } from "../db/queries/app-users";
 import { usersByIds } from "../db/queries/bulk-lookups";
 import { getProvisioning } from "../db/queries/provisioning";
 import { DomainError, toResult, type Result } from "../domain/errors";
 import { downstreamAccess } from "../provisioning/downstream-url";
 import { settingsFrom, type ProvisioningSettings } from "../provisioning/settings";
 import { background, logStatements, originOf, writeLog, type AuditContext } from "../audit/system-log";
-import { appEvent, appUserEvents, type AssignmentCause, type AppUserChange } from "../audit/events";
+import { appUserEvents, type AssignmentCause, type AppUserChange } from "../audit/events";
 import { batchAll } from "../db/client";
 import { decideAssignments, decisionStatements, loadAssignmentsOf, loadOne, loadRules, toRow } from "./assignment-store";
 import { FanOut, CHUNK_QUERIES } from "./fan-out";
@@ -33,7 +33,8 @@ import { ImportStore } from "./import-store";
 import { cancelImport, confirmImport, resumeImport, sessionKeys, startImport, type StartRequest } from "./imports/control";
 import { ImportRunner, IMPORT_STEP_QUERIES } from "./imports/runner";
 import type { ImportDeps } from "./imports/session";
-import { InvocationMeter, meteredD1, yieldToOthers, type Invocation } from "./invocation-budget";
+import { currentInvocation, InvocationMeter, meteredD1, yieldToOthers, type Invocation } from "./invocation-budget";
+import { CASCADE_CHUNK, deleteAppWithCascades } from "../services/deletion-cascades";
 import { ProvisioningRunner, type RunReport } from "./provisioning-runner";
 import { ProvisioningStore, type DeactivationHold, type TaskRow, type TaskStatus } from "./provisioning-store";
 import { SerialQueue } from "./serial-queue";
@@ -43,6 +44,8 @@ export type UnassignOutcome = { removed: true } | { removed: false; retainedBy: 
 
 /** How long one alarm invocation may keep draining outbound tasks (its D1 budget usually ends it first). */
 const DRAIN_BUDGET_MS = 20_000;
+/** D1 queries one chunk of an app's deletion may take (read, delete, its events). */
+const CASCADE_CHUNK_QUERIES = 8;
 /** A failed step of the alarm is tried again after this long rather than in a tight loop. */
 const RETRY_FAILED_STEP_MS = 5_000;
 
@@ -278,23 +281,27 @@ export class AppCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Deletes the app and all its assignments in one batch (Okta deletes only inactive apps; the
-   * route checks). Outbound work already under way stops: nothing more is claimed, and runs
-   * whose downstream call is in flight record nothing when it answers.
+   * Deletes the app with its assignments, group assignments and push mappings, each removal
+   * logged (deletion-cascades.ts; Okta deletes only inactive apps: the route checks). Large apps
+   * take several calls: each removes chunks of assignments while its invocation's D1 budget
+   * lasts and says whether the app is gone (`done`); the caller calls again until it is. Once
+   * gone, outbound work already under way stops: nothing more is claimed, and runs whose
+   * downstream call is in flight record nothing when it answers.
    */
-  deleteApp(appId: string, audit?: AuditContext): Promise<Result<null>> {
+  deleteApp(appId: string, audit?: AuditContext): Promise<Result<{ done: boolean }>> {
     return this.#serialized("deleteApp", appId, async () => {
-      const db = this.#db;
-      const app = await getApp(db, appId);
-      const events = app ? [appEvent("delete", app, audit)] : [];
-      await db.batch([deleteAllAppUsers(db, appId), deleteAppRow(db, appId), ...logStatements(db, events)]);
+      const app = await getApp(this.#db, appId);
+      const invocation = currentInvocation();
+      const mayContinue = () => invocation?.affords(CASCADE_CHUNK_QUERIES) ?? true;
+      const done = app ? (await deleteAppWithCascades(this.#db, app, audit, CASCADE_CHUNK, mayContinue)).done : true;
+      if (!done) return { done };
       this.#active = false;
       await this.#jobs.clear();
       this.#store.clear();
       this.#origins.clear();
       this.#importStore.clear();
       await this.ctx.storage.deleteAlarm();
-      return null;
+      return { done };
     });
   }
 

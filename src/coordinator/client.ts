@@ -32,7 +32,7 @@ export function appCoordinator(env: Env, appId: string, audit?: AuditContext) {
     reconcileAll: (reason: string, dropAttributes: string[] = []) => settle<null>(stub.reconcileAll(appId, reason, dropAttributes, audit)),
     operations: () => stub.operations(),
     invocationStats: () => stub.invocationStats(),
-    deleteApp: () => settle<null>(stub.deleteApp(appId, audit)),
+    deleteApp: () => settle<{ done: boolean }>(stub.deleteApp(appId, audit)),
     passwordChanged: (userId: string, passwordBox: string) => settle<null>(stub.passwordChanged(appId, userId, passwordBox, audit)),
     provisioningChanged: () => settle<null>(stub.provisioningChanged(appId)),
     provisionUsers: () => settle<ReturnType<typeof progressOf>>(stub.provisionUsers(appId, audit)),

@@ -508,3 +508,43 @@ export const appLinkOrders = sqliteTable("app_link_orders", {
   appIds: text({ mode: "json" }).$type<string[]>().notNull(),
   lastUpdated: timestamp("last_updated").notNull(),
 });
+export type AppLinkOrderRow = typeof appLinkOrders.$inferSelect;
+
+/**
+ * Client secrets of OAuth 2.0 client apps that authenticate with client_secret_basic or
+ * client_secret_post (Okta's OAuth2ClientSecret; at most two per app). Only a PBKDF2 hash is
+ * kept: the value is shown once, when it is created. `fingerprint` is Okta's `secret_hash`, an
+ * opaque digest of the stored hash that tells secrets apart without revealing anything of them.
+ */
+export const oauthClientSecrets = sqliteTable(
+  "oauth_client_secrets",
+  {
+    id: text().primaryKey(),
+    appId: text()
+      .notNull()
+      .references(() => apps.id, { onDelete: "cascade" }),
+    secretHash: text().notNull(),
+    fingerprint: text().notNull(),
+    status: text().$type<"ACTIVE" | "INACTIVE">().notNull(),
+    created: createdAt(),
+    lastUpdated: timestamp("last_updated").notNull(),
+  },
+  (t) => [index("oauth_client_secrets_app_idx").on(t.appId, t.id)],
+);
+export type OAuthClientSecretRow = typeof oauthClientSecrets.$inferSelect;
+
+/**
+ * Access tokens revoked before they expire (RFC 7009), by `jti`, until their `exp`. The client's
+ * AccessGate holds the same list and refuses them on every call; D1's copy answers when the gate
+ * cannot (and introspection then).
+ */
+export const oauthRevokedTokens = sqliteTable(
+  "oauth_revoked_tokens",
+  {
+    jti: text().primaryKey(),
+    clientId: text().notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+    revoked: timestamp("revoked").notNull(),
+  },
+  (t) => [index("oauth_revoked_tokens_expiry_idx").on(t.expiresAt)],
+);

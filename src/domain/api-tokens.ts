@@ -34,7 +34,8 @@ export type RefusalReason =
   // OAuth access tokens (Bearer / DPoP)
   | "invalid_token"
   | "invalid_dpop_proof"
-  | "client_inactive";
+  | "client_inactive"
+  | "token_revoked";
 
 export type TokenVerdict = { ok: true; tokenId: string; userId: string | null } | { ok: false; reason: RefusalReason; tokenId?: string };
 

@@ -1,4 +1,5 @@
-// Okta ids are 20 base62 characters with a type prefix (00u users, 00g groups, 0oa apps, 00T API tokens, oag scope grants).
+// Okta ids are 20 base62 characters with a type prefix (00u users, 00g groups, 0oa apps, 00T API tokens, oag scope grants,
+// ocs OAuth client secrets).
 // Ours put a millisecond timestamp after the prefix so that ids sort by creation time, which
 // makes keyset pages over ids come out in creation order. The alphabet is in ASCII order so
 // that SQLite's binary collation sorts the encoded timestamps numerically.
@@ -6,7 +7,7 @@ const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 const TIME_CHARS = 8; // 62^8 ms is about 6,900 years
 const RANDOM_CHARS = 9;
 
-export type IdPrefix = "00u" | "00g" | "0oa" | "00T" | "oag";
+export type IdPrefix = "00u" | "00g" | "0oa" | "00T" | "oag" | "ocs";
 
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   return prefix + encodeTime(now) + randomChars(RANDOM_CHARS);

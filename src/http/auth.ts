@@ -122,11 +122,14 @@ async function oauthPrincipal(c: Context<AppEnv>, scheme: "Bearer" | "DPoP", tok
     family,
     limit: limits.perFamily[family],
     windowMs: limits.windowMs,
+    tokenId: claims.jti,
     ...(proof ? { once: { key: `proof:${proof.jti}`, expiresAt: proof.expiresAt } } : {}),
   });
   if (!admission.ok) {
     if (admission.reason === "replayed")
       return refuseOAuth(c, scheme, "invalid_dpop_proof", "The DPoP proof JWT has already been used.", claims.clientId);
+    if (admission.reason === "token_revoked")
+      return refuseOAuth(c, scheme, "invalid_token", "The access token has been revoked.", claims.clientId, "token_revoked");
     return refuseOAuth(
       c,
       scheme,

@@ -15,6 +15,13 @@ export interface AccessTokenClaims {
   jkt?: string;
 }
 
+/** A verified token: its claims, and what revocation and introspection need (jti, iat, exp). */
+export interface VerifiedAccessToken extends AccessTokenClaims {
+  jti: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
 export class InvalidAccessToken extends Error {
   constructor(readonly description: string) {
     super(description);
@@ -42,7 +49,7 @@ export async function issueAccessToken(env: Env, db: DB, issuer: string, claims:
 }
 
 /** Checks an access token's signature (provisio's keys), type, issuer, audience and lifetime; never says more than why. */
-export async function verifyAccessToken(env: Env, db: DB, token: string, issuer: string): Promise<AccessTokenClaims> {
+export async function verifyAccessToken(env: Env, db: DB, token: string, issuer: string): Promise<VerifiedAccessToken> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(
@@ -69,7 +76,16 @@ export async function verifyAccessToken(env: Env, db: DB, token: string, issuer:
     throw error;
   }
   const scopes = Array.isArray(payload.scp) ? payload.scp.filter((s): s is string => typeof s === "string") : [];
-  if (typeof payload.sub !== "string" || payload.cid !== payload.sub) throw new InvalidAccessToken("The access token is invalid.");
+  if (typeof payload.sub !== "string" || payload.cid !== payload.sub || typeof payload.jti !== "string") {
+    throw new InvalidAccessToken("The access token is invalid.");
+  }
   const cnf = payload.cnf as { jkt?: unknown } | undefined;
-  return { clientId: payload.sub, scopes: scopes.filter(isOktaScope), ...(typeof cnf?.jkt === "string" ? { jkt: cnf.jkt } : {}) };
+  return {
+    clientId: payload.sub,
+    scopes: scopes.filter(isOktaScope),
+    ...(typeof cnf?.jkt === "string" ? { jkt: cnf.jkt } : {}),
+    jti: payload.jti,
+    issuedAt: payload.iat! * 1000,
+    expiresAt: payload.exp! * 1000,
+  };
 }

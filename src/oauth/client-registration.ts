@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DomainError } from "../domain/errors";
+import { checkDownstreamUrl, type DownstreamAccess } from "../provisioning/downstream-url";
 import { checkClientKeys, type ClientJwk } from "./client-keys";
 
 type Json = Record<string, unknown>;
@@ -24,6 +25,10 @@ const GRANT_TYPES = [
 ] as const;
 const APPLICATION_TYPES = ["browser", "native", "service", "web"] as const;
 export const AUTH_METHODS = ["client_secret_basic", "client_secret_jwt", "client_secret_post", "none", "private_key_jwt"] as const;
+/** Methods whose clients hold a client secret (one is generated when the app is made without one). */
+export const SECRET_METHODS: readonly string[] = ["client_secret_basic", "client_secret_post", "client_secret_jwt"];
+/** The methods provisio's token, revocation and introspection endpoints authenticate clients with. */
+export const TOKEN_ENDPOINT_METHODS: readonly string[] = ["private_key_jwt", "client_secret_basic", "client_secret_post"];
 // What a service app may use: it acts for itself, never for a user.
 const SERVICE_GRANTS: readonly string[] = ["client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"];
 
@@ -38,7 +43,7 @@ const settingsClientSchema = z
       .object({ keys: z.array(z.unknown()) })
       .catchall(z.unknown())
       .optional(),
-    jwks_uri: z.string().optional(),
+    jwks_uri: z.string().max(1024).optional(),
     dpop_bound_access_tokens: z.boolean().optional(),
   })
   .catchall(z.unknown());
@@ -53,10 +58,25 @@ const credentialsClientSchema = z
   })
   .catchall(z.unknown());
 
-/** An OAuth 2.0 client's settings and credentials, as stored in the app's JSON. */
+/** An OAuth 2.0 client's settings and credentials, as stored in the app's JSON, and a client secret the request gave. */
 export interface OAuthClientParts {
-  settingsClient: Json & { grant_types: string[]; application_type: string; jwks?: { keys: ClientJwk[] } };
+  settingsClient: Json & { grant_types: string[]; application_type: string; jwks?: { keys: ClientJwk[] }; jwks_uri?: string };
   credentialsClient: Json & { client_id: string; token_endpoint_auth_method: string };
+  /** `credentials.oauthClient.client_secret` as given (kept only as a hash, never in the app's JSON). */
+  clientSecret?: string;
+}
+
+/** Okta's rules for a client secret an administrator brings (its own error texts). */
+export function clientSecretProblems(secret: string, authMethod: string, path = "client_secret"): string[] {
+  if (!SECRET_METHODS.includes(authMethod)) {
+    return [`'client_secret' can't be used when 'token_endpoint_auth_method' is '${authMethod}'.`];
+  }
+  if (!/^[\x20-\x7e]+$/.test(secret)) return [`${path}: 'client_secret' must only contain printable ASCII: [x20-x7E]+`];
+  if (authMethod === "client_secret_jwt" && secret.length < 32)
+    return [`${path}: 'client_secret' must be at least '32' characters long when 'token_endpoint_auth_method' is 'client_secret_jwt'.`];
+  if (secret.length < 14) return [`${path}: 'client_secret' must be at least '14' characters long.`];
+  if (secret.length > 100) return [`${path}: 'client_secret' can't be more than '100' characters long.`];
+  return [];
 }
 
 function zodProblems(prefix: string, error: z.ZodError): string[] {
@@ -69,14 +89,15 @@ function zodProblems(prefix: string, error: z.ZodError): string[] {
 /**
  * Validates an OPENID_CONNECT app's `settings.oauthClient` and `credentials.oauthClient` (Okta's
  * OpenIdConnectApplication) and returns them with Okta's defaults. The client id is the app id,
- * as in Okta when none is given. provisio authenticates clients with private_key_jwt only: a
- * client secret is refused rather than stored, and keys are registered inline (`jwks`), never
- * fetched (`jwks_uri`).
+ * as in Okta when none is given. Service apps authenticate with private_key_jwt (keys inline in
+ * `jwks`, or published at `jwks_uri`, fetched through the outbound URL rules) or with a client
+ * secret (client_secret_basic, client_secret_post), which is returned to be stored as a hash only.
  */
 export async function oauthClientParts(
   appId: string,
   settings: Json | undefined,
   credentials: Json | undefined,
+  access: DownstreamAccess,
 ): Promise<OAuthClientParts> {
   const problems: string[] = [];
   const parsedSettings = settingsClientSchema.safeParse(settings?.oauthClient ?? undefined);
@@ -92,27 +113,24 @@ export async function oauthClientParts(
   if (!parsedSettings.success || !parsedCredentials.success) throw DomainError.validation("oauthClient", ...problems);
 
   const client = parsedSettings.data;
-  const creds = parsedCredentials.data;
+  const { client_secret: clientSecret, ...creds } = parsedCredentials.data;
   const applicationType = client.application_type ?? "web";
   const authMethod = creds.token_endpoint_auth_method ?? "client_secret_basic";
   if (creds.client_id !== undefined && creds.client_id !== appId) {
     problems.push(`credentials.oauthClient.client_id: provisio uses the app id as the client id; leave it out`);
   }
-  if (creds.client_secret !== undefined) {
-    problems.push(
-      "credentials.oauthClient.client_secret: provisio authenticates clients with private_key_jwt only; no client secret is kept",
-    );
-  }
+  if (clientSecret !== undefined) problems.push(...clientSecretProblems(clientSecret, authMethod, "credentials.oauthClient.client_secret"));
   if (client.jwks_uri !== undefined) {
-    problems.push(
-      "settings.oauthClient.jwks_uri: provisio does not fetch keys; register the public keys in settings.oauthClient.jwks.keys",
-    );
+    if (client.jwks) problems.push("settings.oauthClient.jwks_uri: give the keys either inline (jwks) or at jwks_uri, not both");
+    else problems.push(...urlProblems(client.jwks_uri, access));
   }
   if (applicationType === "service") {
     const other = client.grant_types.filter((grant) => !SERVICE_GRANTS.includes(grant));
     if (other.length > 0) problems.push(`settings.oauthClient.grant_types: a service app cannot use ${other.join(", ")}`);
-    if (authMethod === "none")
-      problems.push("credentials.oauthClient.token_endpoint_auth_method: a service app must authenticate (private_key_jwt)");
+    if (!TOKEN_ENDPOINT_METHODS.includes(authMethod))
+      problems.push(
+        `credentials.oauthClient.token_endpoint_auth_method: a service app authenticates with ${TOKEN_ENDPOINT_METHODS.join(", ")} here`,
+      );
   }
   let keys: ClientJwk[] | undefined;
   if (client.jwks) {
@@ -120,8 +138,8 @@ export async function oauthClientParts(
     problems.push(...checked.problems);
     keys = checked.keys;
   }
-  if (authMethod === "private_key_jwt" && problems.length === 0 && !keys?.some((key) => key.status === "ACTIVE")) {
-    problems.push("settings.oauthClient.jwks.keys: private_key_jwt needs at least one ACTIVE public key");
+  if (authMethod === "private_key_jwt" && problems.length === 0 && !client.jwks_uri && !keys?.some((key) => key.status === "ACTIVE")) {
+    problems.push("settings.oauthClient.jwks.keys: private_key_jwt needs at least one ACTIVE public key (or a jwks_uri)");
   }
   if (problems.length > 0) throw DomainError.validation("oauthClient", ...problems);
 
@@ -142,7 +160,18 @@ export async function oauthClientParts(
       client_id: appId,
       token_endpoint_auth_method: authMethod,
     },
+    ...(clientSecret !== undefined ? { clientSecret } : {}),
   };
+}
+
+function urlProblems(uri: string, access: DownstreamAccess): string[] {
+  try {
+    checkDownstreamUrl(uri, access, "settings.oauthClient.jwks_uri");
+    return [];
+  } catch (error) {
+    if (error instanceof DomainError) return error.causes;
+    throw error;
+  }
 }
 
 /** What the token endpoint needs to know of a stored client app's JSON. */
@@ -155,5 +184,6 @@ export function storedClient(settings: Json, credentials: Json) {
     grantTypes: Array.isArray(client.grant_types) ? (client.grant_types as string[]) : [],
     requiresDpop: client.dpop_bound_access_tokens === true,
     keys,
+    ...(typeof client.jwks_uri === "string" ? { jwksUri: client.jwks_uri } : {}),
   };
 }

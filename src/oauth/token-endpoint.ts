@@ -1,9 +1,7 @@
 import type { Context } from "hono";
-import { decodeJwt } from "jose";
 import { countAuthFailure, countTokenRequest, useOnce } from "../access/gate-client";
 import { clientAddressKey, limitsFrom, type Bucket } from "../access/rate-limits";
 import { createDb } from "../db/client";
-import { getApp } from "../db/queries/apps";
 import { listGrants } from "../db/queries/oauth";
 import { DomainError } from "../domain/errors";
 import { isOktaScope, type OktaScope } from "../domain/scopes";
@@ -11,8 +9,7 @@ import type { AppEnv } from "../http/context";
 import { baseUrl } from "../http/pagination";
 import { capsFrom, readCappedBody } from "../http/request-caps";
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from "./access-token";
-import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from "./client-assertion";
-import { storedClient } from "./client-registration";
+import { authenticateClient } from "./client-authentication";
 import { InvalidProof, newNonce, nonceIsCurrent, verifyProof, type VerifiedProof } from "./dpop";
 import { OAuthError } from "./errors";
 
@@ -29,9 +26,10 @@ export interface TokenResponse {
 }
 
 /**
- * POST /oauth2/v1/token: the client credentials grant for clients that authenticate with
- * private_key_jwt, as Okta's org authorization server does it for service apps. Answers the
- * token or throws an OAuthError; never logs the assertion, the proof or the token.
+ * POST /oauth2/v1/token: the client credentials grant, as Okta's org authorization server does it
+ * for service apps, for clients that authenticate with private_key_jwt, client_secret_basic or
+ * client_secret_post. Answers the token or throws an OAuthError; never logs a secret, the
+ * assertion, the proof or the token.
  */
 export async function tokenRequest(c: Context<AppEnv>): Promise<TokenResponse> {
   const env = c.env;
@@ -44,46 +42,13 @@ export async function tokenRequest(c: Context<AppEnv>): Promise<TokenResponse> {
       `The grant type '${grantType.slice(0, 100)}' is not supported; provisio issues client_credentials tokens only.`,
     );
   }
-  if (c.req.header("Authorization") || params.has("client_secret")) {
-    throw new OAuthError("invalid_client", "Client authentication with a client secret is not supported; use private_key_jwt.");
-  }
-  const assertion = params.get("client_assertion");
-  if (!assertion) throw new OAuthError("invalid_client", "Client authentication is required: send a private_key_jwt client_assertion.");
-  if (params.get("client_assertion_type") !== CLIENT_ASSERTION_TYPE) {
-    throw new OAuthError("invalid_request", `The 'client_assertion_type' parameter must be ${CLIENT_ASSERTION_TYPE}.`);
-  }
-  let claimedClient: unknown;
-  try {
-    claimedClient = decodeJwt(assertion).iss;
-  } catch {
-    throw new OAuthError("invalid_client", "The client_assertion is not a JWT.");
-  }
-  const clientIdParam = params.get("client_id");
-  if (typeof claimedClient !== "string" || claimedClient.length === 0 || claimedClient.length > 100) {
-    throw new OAuthError("invalid_client", "The client_assertion's iss must be the client_id.");
-  }
-  if (clientIdParam !== null && clientIdParam !== claimedClient) {
-    throw new OAuthError("invalid_client", "The client_id parameter does not match the client_assertion's iss.");
-  }
-  const clientId = claimedClient;
-
   const db = createDb(env.DB);
-  const app = await getApp(db, clientId);
-  if (!app || app.signOnMode !== "OPENID_CONNECT") throw new OAuthError("invalid_client", "Invalid value for 'client_id' parameter.");
-  if (app.status !== "ACTIVE") throw new OAuthError("invalid_client", "The client is inactive.");
-  const client = storedClient(app.settings, app.credentials);
-  if (client.authMethod !== "private_key_jwt") {
-    throw new OAuthError(
-      "invalid_client",
-      `The client authenticates with ${client.authMethod}; this token endpoint accepts private_key_jwt only.`,
-    );
-  }
+  const tokenUrl = `${baseUrl(c)}${TOKEN_PATH}`;
+  const { clientId, client, assertion } = await authenticateClient(c, db, params, tokenUrl);
   if (!client.grantTypes.includes("client_credentials")) {
     throw new OAuthError("unauthorized_client", "The client is not authorized to use the client_credentials grant type.");
   }
 
-  const tokenUrl = `${baseUrl(c)}${TOKEN_PATH}`;
-  const verified = await verifyClientAssertion(assertion, { clientId, keys: client.keys, tokenUrl });
   // Counted once the client is authenticated (failed attempts count against the caller's address
   // instead), so nobody else can use up a client's token window; the window is the "other" family's.
   const limits = limitsFrom(env);
@@ -104,9 +69,9 @@ export async function tokenRequest(c: Context<AppEnv>): Promise<TokenResponse> {
     (await listGrants(db, clientId)).map((grant) => grant.scopeId),
   );
 
-  let fresh: boolean;
+  let fresh = true;
   try {
-    fresh = await useOnce(env, clientId, `assertion:${verified.jti}`, verified.expiresAt);
+    if (assertion) fresh = await useOnce(env, clientId, `assertion:${assertion.jti}`, assertion.expiresAt);
     if (fresh && proof) fresh = await useOnce(env, clientId, `proof:${proof.jti}`, proof.expiresAt);
   } catch (error) {
     console.error(JSON.stringify({ event: "access_gate.unavailable", reason: error instanceof Error ? error.message : String(error) }));
@@ -114,11 +79,13 @@ export async function tokenRequest(c: Context<AppEnv>): Promise<TokenResponse> {
       "Retry-After": "5",
     });
   }
-  if (!fresh)
+  if (!fresh) {
+    if (!assertion) throw new OAuthError("invalid_dpop_proof", "The DPoP proof has already been used.");
     throw new OAuthError(
       "invalid_client",
       proof ? "The client_assertion or DPoP proof has already been used." : "The client_assertion token has already been used.",
     );
+  }
 
   const accessToken = await issueAccessToken(env, db, baseUrl(c), { clientId, scopes, ...(proof ? { jkt: proof.jkt } : {}) });
   return {
@@ -129,14 +96,15 @@ export async function tokenRequest(c: Context<AppEnv>): Promise<TokenResponse> {
   };
 }
 
-async function formParams(c: Context<AppEnv>): Promise<URLSearchParams> {
+/** The form of a request to an OAuth endpoint: urlencoded, capped, each parameter once. */
+export async function formParams(c: Context<AppEnv>): Promise<URLSearchParams> {
   const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0].trim();
-  if (!FORM.test(mediaType)) throw new OAuthError("invalid_request", "The token request must be application/x-www-form-urlencoded.");
+  if (!FORM.test(mediaType)) throw new OAuthError("invalid_request", "The request must be application/x-www-form-urlencoded.");
   let body: Uint8Array;
   try {
     body = await readCappedBody(c.req.raw, Math.min(capsFrom(c.env).bodyBytes, MAX_TOKEN_REQUEST_BYTES));
   } catch (error) {
-    if (error instanceof DomainError) throw new OAuthError("invalid_request", "The token request body is too large.");
+    if (error instanceof DomainError) throw new OAuthError("invalid_request", "The request body is too large.");
     throw error;
   }
   const params = new URLSearchParams(new TextDecoder().decode(body));

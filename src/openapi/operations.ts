@@ -66,6 +66,34 @@ const CATALOG_ENTRY_SCHEMA = {
   },
 };
 
+/** How a client authenticates in a form (pick one): private_key_jwt, client_secret_post, or client_secret_basic in the Authorization header. */
+const CLIENT_AUTH_FORM = {
+  client_assertion_type: { type: "string", enum: ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"] },
+  client_assertion: {
+    type: "string",
+    description: "private_key_jwt: a JWT with iss = sub = client_id, aud = this endpoint's URL, exp at most 5 minutes ahead, jti once",
+  },
+  client_id: { type: "string" },
+  client_secret: { type: "string", description: "client_secret_post (client_secret_basic sends it in Authorization: Basic instead)" },
+};
+
+const tokenForm = (what: string) => ({
+  required: true,
+  content: {
+    "application/x-www-form-urlencoded": {
+      schema: {
+        type: "object",
+        required: ["token"],
+        properties: {
+          token: { type: "string", description: what },
+          token_type_hint: { type: "string", description: "access_token (a hint only: every token is looked up as an access token)" },
+          ...CLIENT_AUTH_FORM,
+        },
+      },
+    },
+  },
+});
+
 export const OPERATIONS: Operation[] = [
   op("POST", "/api/v1/users", "createUser", "Create a user", users, "okta.users.manage", {
     response: "User",
@@ -329,10 +357,48 @@ export const OPERATIONS: Operation[] = [
     "POST",
     "/api/v1/apps/{appId}/connections/default/test",
     "testProvisioningConnection",
-    "Test API Credentials",
+    "Test API Credentials: each check's HTTP status and classification, and at most a SCIM error's detail with credentials taken out (never a body)",
     EXT,
     "okta.apps.manage",
-    { extension: true },
+    {
+      extension: true,
+      responseSchema: {
+        type: "object",
+        required: ["status", "checks", "errorSummary"],
+        properties: {
+          status: { type: "string", enum: ["SUCCESS", "FAILURE"] },
+          errorSummary: { type: ["string", "null"] },
+          checks: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["name", "status", "httpStatus", "detail"],
+              properties: {
+                name: { type: "string", enum: ["ServiceProviderConfig", "ListUsers"] },
+                status: { type: "string", enum: ["SUCCESS", "FAILURE"] },
+                httpStatus: { type: ["integer", "null"] },
+                classification: {
+                  type: "string",
+                  enum: [
+                    "AUTH_REFUSED",
+                    "NOT_FOUND",
+                    "TLS",
+                    "TIMEOUT",
+                    "NOT_SCIM",
+                    "RATE_LIMITED",
+                    "SERVER_ERROR",
+                    "REDIRECT",
+                    "REJECTED",
+                    "NETWORK",
+                  ],
+                },
+                detail: { type: "string" },
+              },
+            },
+          },
+        },
+      },
+    },
   ),
   op(
     "GET",
@@ -667,7 +733,7 @@ export const OPERATIONS: Operation[] = [
     "POST",
     "/oauth2/v1/token",
     "token",
-    "Get an access token: client_credentials, authenticated with a private_key_jwt client assertion (RS256 or ES256); DPoP-bound for clients that require DPoP. Errors are OAuth's {error, error_description}.",
+    "Get an access token: client_credentials, the client authenticated with a private_key_jwt client assertion (RS256 or ES256, keys inline or at jwks_uri), client_secret_basic (Authorization: Basic) or client_secret_post; DPoP-bound for clients that require DPoP. Errors are OAuth's {error, error_description}.",
     oauth,
     null,
     {
@@ -677,16 +743,11 @@ export const OPERATIONS: Operation[] = [
           "application/x-www-form-urlencoded": {
             schema: {
               type: "object",
-              required: ["grant_type", "scope", "client_assertion_type", "client_assertion"],
+              required: ["grant_type", "scope"],
               properties: {
                 grant_type: { type: "string", enum: ["client_credentials"] },
                 scope: { type: "string", description: "Space-separated okta.* scopes, each granted to the client" },
-                client_assertion_type: { type: "string", enum: ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"] },
-                client_assertion: {
-                  type: "string",
-                  description: "JWT: iss = sub = client_id, aud = this endpoint's URL, exp at most 5 minutes ahead, jti once",
-                },
-                client_id: { type: "string" },
+                ...CLIENT_AUTH_FORM,
               },
             },
           },
@@ -704,9 +765,101 @@ export const OPERATIONS: Operation[] = [
       },
     },
   ),
+  op(
+    "POST",
+    "/oauth2/v1/revoke",
+    "revoke",
+    "Revoke an access token of the authenticating client (RFC 7009): 200 with no body, also for a token that is invalid or expired; the API refuses the token (401) from then on",
+    oauth,
+    null,
+    { requestBody: tokenForm("the access token to revoke") },
+  ),
+  op(
+    "POST",
+    "/oauth2/v1/introspect",
+    "introspect",
+    "Introspect an access token of the authenticating client (RFC 7662): {active: false} for a token the API would refuse, else its claims with the scopes still granted",
+    oauth,
+    null,
+    {
+      requestBody: tokenForm("the access token to introspect"),
+      responseSchema: {
+        type: "object",
+        required: ["active"],
+        properties: {
+          active: { type: "boolean" },
+          scope: { type: "string" },
+          client_id: { type: "string" },
+          token_type: { type: "string", enum: ["Bearer", "DPoP"] },
+          exp: { type: "integer" },
+          iat: { type: "integer" },
+          sub: { type: "string" },
+          aud: { type: "string" },
+          iss: { type: "string" },
+          jti: { type: "string" },
+          cnf: { type: "object", properties: { jkt: { type: "string" } } },
+        },
+      },
+    },
+  ),
   op("GET", "/oauth2/v1/keys", "oauthKeys", "The public keys access tokens are signed with (JWKS)", oauth, null, {
     responseSchema: { type: "object", required: ["keys"], properties: { keys: { type: "array", items: { type: "object" } } } },
   }),
+
+  op(
+    "GET",
+    "/api/v1/apps/{appId}/credentials/secrets",
+    "listOAuth2ClientSecrets",
+    "List an OAuth 2.0 client's secrets (never their values)",
+    "ApplicationSSOPublicKeys",
+    "okta.apps.read",
+    { response: "OAuth2ClientSecret", list: true },
+  ),
+  op(
+    "POST",
+    "/api/v1/apps/{appId}/credentials/secrets",
+    "createOAuth2ClientSecret",
+    "Create a client secret (given, or generated): its value is in this answer only; at most two per client",
+    "ApplicationSSOPublicKeys",
+    "okta.apps.manage",
+    { status: 201, response: "OAuth2ClientSecret" },
+  ),
+  op(
+    "GET",
+    "/api/v1/apps/{appId}/credentials/secrets/{secretId}",
+    "getOAuth2ClientSecret",
+    "Retrieve a client secret (never its value)",
+    "ApplicationSSOPublicKeys",
+    "okta.apps.read",
+    { response: "OAuth2ClientSecret" },
+  ),
+  op(
+    "DELETE",
+    "/api/v1/apps/{appId}/credentials/secrets/{secretId}",
+    "deleteOAuth2ClientSecret",
+    "Delete an inactive client secret",
+    "ApplicationSSOPublicKeys",
+    "okta.apps.manage",
+    { status: 204 },
+  ),
+  op(
+    "POST",
+    "/api/v1/apps/{appId}/credentials/secrets/{secretId}/lifecycle/activate",
+    "activateOAuth2ClientSecret",
+    "Activate a client secret",
+    "ApplicationSSOPublicKeys",
+    "okta.apps.manage",
+    { response: "OAuth2ClientSecret" },
+  ),
+  op(
+    "POST",
+    "/api/v1/apps/{appId}/credentials/secrets/{secretId}/lifecycle/deactivate",
+    "deactivateOAuth2ClientSecret",
+    "Deactivate a client secret (not the only active one)",
+    "ApplicationSSOPublicKeys",
+    "okta.apps.manage",
+    { response: "OAuth2ClientSecret" },
+  ),
 
   op("GET", "/api/v1/api-tokens", "listApiTokens", "List API token metadata", "ApiToken", "okta.apiTokens.read", {
     response: "ApiToken",

@@ -1,11 +1,22 @@
+import { httpFailure, noAnswerFailure, notScimFailure, type FailureKind } from "./downstream-failure";
+
 // A small SCIM 2.0 client (RFC 7644) that classifies every outcome the way the task queue
 // needs it: done, retry later (429 with its Retry-After, 5xx, network errors, timeouts) or
-// failed for good (other 4xx, with the downstream's own reason).
+// failed for good (other 4xx). A failure's reason never carries the downstream's body: only
+// its status, what that means, and a SCIM error's `detail` with credentials taken out.
 
 type Json = Record<string, unknown>;
 
-export type ScimOutcome<T = Json> =
-  { ok: true; status: number; body: T } | { ok: false; status: number | null; retryable: boolean; retryAfterMs?: number; reason: string };
+export type ScimFailure = {
+  ok: false;
+  status: number | null;
+  retryable: boolean;
+  retryAfterMs?: number;
+  kind: FailureKind;
+  reason: string;
+};
+
+export type ScimOutcome<T = Json> = { ok: true; status: number; body: T } | ScimFailure;
 
 export interface ScimConnection {
   baseUrl: string;
@@ -44,25 +55,20 @@ export class ScimClient {
       // Inside the try: the timeout also covers the body, which can stall after the headers.
       text = await response.text();
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-      return {
-        ok: false,
-        status: null,
-        retryable: true,
-        reason: timedOut ? `no answer within ${this.connection.timeoutMs} ms` : `network error: ${describe(error)}`,
-      };
+      const { kind, reason } = noAnswerFailure(error, this.connection.timeoutMs);
+      return { ok: false, status: null, retryable: true, kind, reason };
     }
     const parsed = parseJson(text);
     // A success whose body cannot be read is not a success: nothing in it can be trusted.
     if (response.ok && text.trim() !== "" && parsed === undefined) {
-      return { ok: false, status: response.status, retryable: true, reason: `${response.status} with a body that is not JSON` };
+      const { kind, reason } = notScimFailure(response.status, "a body that is not JSON");
+      return { ok: false, status: response.status, retryable: true, kind, reason };
     }
     if (response.ok) return { ok: true, status: response.status, body: (parsed ?? {}) as T };
-    const reason = `${response.status} ${scimDetail(parsed) ?? (text.slice(0, 200) || response.statusText)}`;
-    if (response.status === 429)
-      return { ok: false, status: 429, retryable: true, retryAfterMs: retryAfter(response.headers.get("Retry-After")), reason };
-    if (response.status >= 500) return { ok: false, status: response.status, retryable: true, reason };
-    return { ok: false, status: response.status, retryable: false, reason };
+    const { kind, reason } = httpFailure(response.status, parsed, secretsIn(this.connection.authorization));
+    const failure = { ok: false as const, status: response.status, kind, reason };
+    if (response.status === 429) return { ...failure, retryable: true, retryAfterMs: retryAfter(response.headers.get("Retry-After")) };
+    return { ...failure, retryable: response.status >= 500 };
   }
 
   serviceProviderConfig() {
@@ -100,12 +106,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-function scimDetail(body: unknown): string | undefined {
-  if (body && typeof body === "object" && "detail" in body && typeof (body as Json).detail === "string")
-    return (body as Json).detail as string;
-  return undefined;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** The credentials an Authorization header carries, so that a downstream echoing them is redacted by value too. */
+function secretsIn(authorization: string): string[] {
+  const [scheme, value = ""] = authorization.split(/\s+/, 2);
+  if (!/^basic$/i.test(scheme)) return [value];
+  try {
+    const decoded = atob(value);
+    return [value, decoded, decoded.slice(decoded.indexOf(":") + 1)];
+  } catch {
+    return [value];
+  }
 }

@@ -173,7 +173,8 @@ async function findOrCreate(
     const again = await lookUp(scim, userName, call);
     if (again) return again;
   }
-  if (created.ok) throw new StepFailed({ ok: false, status: created.status, retryable: false, reason: "created user has no id" });
+  if (created.ok)
+    throw new StepFailed({ ok: false, status: created.status, retryable: false, kind: "NOT_SCIM", reason: "created user has no id" });
   trace("create", `create failed: ${created.reason}`, created.status);
   throw new StepFailed(created);
 }

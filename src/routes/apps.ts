@@ -10,10 +10,10 @@ import { baseUrl, limitParam, respondWithPage } from "../http/pagination";
 import { afterId, whereFrom } from "../http/search-params";
 import { jsonBody, queryParams } from "../http/validation";
 import { createApp, deleteApp, replaceApp, setAppStatus } from "../services/apps";
-import { appJson, applicationSchema, cloneRequestSchema } from "../wire/app";
 import { cloneApp } from "../services/app-instances";
 import { getIntegration } from "../db/queries/app-integrations";
 import { appIntegrationJson } from "../wire/app-integration";
+import { appJson, appJsonWithSecret, applicationSchema, cloneRequestSchema } from "../wire/app";
 import { booleanParam } from "../wire/common";
 
 const listQuery = z.object({
@@ -34,8 +34,14 @@ export const appsRoutes = new Hono<AppEnv>()
     queryParams(z.object({ activate: booleanParam(true) })),
     jsonBody(applicationSchema, "application"),
     async (c) => {
-      const app = await createApp(c.env, c.get("db"), c.req.valid("json"), c.req.valid("query").activate, await auditOf(c));
-      return c.json(appJson(app, baseUrl(c)));
+      const { app, clientSecret } = await createApp(
+        c.env,
+        c.get("db"),
+        c.req.valid("json"),
+        c.req.valid("query").activate,
+        await auditOf(c),
+      );
+      return c.json(appJsonWithSecret(app, baseUrl(c), clientSecret));
     },
   )
   .get("/", requireScope("okta.apps.read"), queryParams(listQuery), async (c) => {
@@ -52,7 +58,8 @@ export const appsRoutes = new Hono<AppEnv>()
   .put("/:appId", requireScope("okta.apps.manage"), jsonBody(applicationSchema, "application"), async (c) => {
     const db = c.get("db");
     const app = await requireApp(db, c.req.param("appId"));
-    return c.json(appJson(await replaceApp(c.env, db, app, c.req.valid("json"), await auditOf(c)), baseUrl(c)));
+    const { app: replaced, clientSecret } = await replaceApp(c.env, db, app, c.req.valid("json"), await auditOf(c));
+    return c.json(appJsonWithSecret(replaced, baseUrl(c), clientSecret));
   })
   .delete("/:appId", requireScope("okta.apps.manage"), async (c) => {
     await deleteApp(c.env, await requireApp(c.get("db"), c.req.param("appId")), await auditOf(c));
@@ -67,8 +74,16 @@ export const appsRoutes = new Hono<AppEnv>()
     async (c) => {
       const db = c.get("db");
       const source = await requireApp(db, c.req.param("appId"));
-      const clone = await cloneApp(c.env, db, source, c.req.valid("json"), c.req.valid("query").activate, await auditOf(c));
-      return c.json(appJson(clone, baseUrl(c)));
+      const { app: clone, clientSecret } = await cloneApp(
+        c.env,
+        db,
+        source,
+        c.req.valid("json"),
+        c.req.valid("query").activate,
+        await auditOf(c),
+      );
+      // A clone of a client-secret OAuth client gets a secret of its own, shown once.
+      return c.json(appJsonWithSecret(clone, baseUrl(c), clientSecret));
     },
   )
   .get("/:appId/integration", requireScope("okta.apps.read"), async (c) => {

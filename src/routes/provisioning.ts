@@ -135,8 +135,9 @@ export const provisioningRoutes = new Hono<AppEnv>()
   })
   .post("/:appId/connections/default/test", requireScope("okta.apps.manage"), async (c) => {
     const db = c.get("db");
-    const row = await requireProvisioning(db, await requireApp(db, c.req.param("appId")));
-    return c.json(await testConnection(c.env, row));
+    const app = await requireApp(db, c.req.param("appId"));
+    const row = await requireProvisioning(db, app);
+    return c.json(await testConnection(c.env, db, app, row, await auditOf(c)));
   })
   .get("/:appId/features", requireScope("okta.apps.read"), async (c) => {
     const db = c.get("db");

@@ -15,6 +15,8 @@ import { insertAppUserSchema } from "../db/queries/app-user-schemas";
 import { newMappingStatement } from "./app-profiles";
 import { oauthClientParts } from "../oauth/client-registration";
 import { forgetClient } from "../access/gate-client";
+import { downstreamAccess } from "../provisioning/downstream-url";
+import { secretForApp } from "./client-secrets";
 import { logStatements, writeLog, type AuditContext } from "../audit/system-log";
 import { appEvent } from "../audit/events";
 
@@ -59,19 +61,35 @@ async function storedCredentials(env: Env, input: ApplicationInput, previous?: J
   return credentials;
 }
 
-/** An OAuth 2.0 client app (OPENID_CONNECT) keeps Okta's `settings.oauthClient` and `credentials.oauthClient`, validated. */
+/**
+ * An OAuth 2.0 client app (OPENID_CONNECT) keeps Okta's `settings.oauthClient` and
+ * `credentials.oauthClient`, validated; a client secret it gives is returned apart, never kept in them.
+ */
 async function withOAuthClient(
+  env: Env,
   appId: string,
   input: ApplicationInput,
   settings: Json,
   credentials: Json,
-): Promise<{ settings: Json; credentials: Json }> {
-  if (input.signOnMode !== "OPENID_CONNECT") return { settings, credentials };
-  const parts = await oauthClientParts(appId, settings, input.credentials);
+): Promise<{ settings: Json; credentials: Json; authMethod?: string; clientSecret?: string }> {
+  if (input.signOnMode !== "OPENID_CONNECT") {
+    // Only OAuth client apps have OAuth client credentials; anything given for others is dropped, not stored.
+    const { oauthClient: _dropped, ...rest } = credentials;
+    return { settings, credentials: rest };
+  }
+  const parts = await oauthClientParts(appId, settings, input.credentials, downstreamAccess(env.DOWNSTREAM_ACCESS));
   return {
     settings: { ...settings, oauthClient: parts.settingsClient },
     credentials: { ...credentials, oauthClient: parts.credentialsClient },
+    authMethod: parts.credentialsClient.token_endpoint_auth_method,
+    ...(parts.clientSecret !== undefined ? { clientSecret: parts.clientSecret } : {}),
   };
+}
+
+/** An app as created or replaced, and the client secret made for it: shown in this one answer, never again. */
+export interface SavedApp {
+  app: AppRow;
+  clientSecret?: string;
 }
 
 async function customName(db: DB, label: string): Promise<string> {
@@ -99,7 +117,7 @@ interface NewAppParts {
  * (sign-on mode and settings checked against it, its schema, mappings and provisioning options);
  * any other name keeps the custom-app rules.
  */
-export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean, audit?: AuditContext): Promise<AppRow> {
+export async function createApp(env: Env, db: DB, input: ApplicationInput, activate: boolean, audit?: AuditContext): Promise<SavedApp> {
   const template = input.name === undefined ? undefined : findTemplate(input.name);
   if (template) {
     const instance = instantiate(template, input.signOnMode, input.settings);
@@ -134,10 +152,10 @@ export async function instanceName(db: DB, source: AppRow, label: string): Promi
   return customName(db, label);
 }
 
-export async function insertNewApp(env: Env, db: DB, input: ApplicationInput, parts: NewAppParts): Promise<AppRow> {
+export async function insertNewApp(env: Env, db: DB, input: ApplicationInput, parts: NewAppParts): Promise<SavedApp> {
   const now = new Date();
   const id = newId("0oa");
-  const { settings, credentials } = await withOAuthClient(id, input, input.settings ?? {}, await storedCredentials(env, input));
+  const client = await withOAuthClient(env, id, input, input.settings ?? {}, await storedCredentials(env, input));
   const row: AppRow = {
     id,
     name: parts.name,
@@ -146,8 +164,8 @@ export async function insertNewApp(env: Env, db: DB, input: ApplicationInput, pa
     status: parts.activate ? "ACTIVE" : "INACTIVE",
     signOnMode: input.signOnMode,
     features: [],
-    settings,
-    credentials,
+    settings: client.settings,
+    credentials: client.credentials,
     accessibility: input.accessibility ?? { selfService: false },
     visibility: input.visibility ?? { autoSubmitToolbar: false, hide: { iOS: false, web: false } },
     profile: input.profile ?? null,
@@ -155,41 +173,48 @@ export async function insertNewApp(env: Env, db: DB, input: ApplicationInput, pa
     lastUpdated: now,
   };
   const custom = parts.custom ?? {};
-  // The app, its schema, its Okta user -> app user mapping and what it was made from appear
-  // together, with the event that records them.
+  const secret = client.authMethod
+    ? await secretForApp(db, row, client.authMethod, client.clientSecret, parts.audit, true)
+    : { statements: [] };
+  // The app, its schema, its Okta user -> app user mapping, what it was made from and its client
+  // secret appear together, with the events that record them.
   await db.batch([
     appQueries.insertApp(db, row),
     newMappingStatement(db, row.id, now, parts.mappings),
     ...(Object.keys(custom).length > 0 ? [insertAppUserSchema(db, { appId: row.id, custom, created: now, lastUpdated: now })] : []),
     ...(parts.integration ? [insertIntegration(db, { ...parts.integration, appId: row.id, created: now, lastUpdated: now })] : []),
     ...logStatements(db, [appEvent("create", row, parts.audit)], now),
+    ...secret.statements,
   ]);
-  return row;
+  return { app: row, ...(secret.shown !== undefined ? { clientSecret: secret.shown } : {}) };
 }
 
 /** PUT /apps/{id}: replaces the app; id, name, status, created and lastUpdated are not taken from the body. */
-export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput, audit?: AuditContext): Promise<AppRow> {
+export async function replaceApp(env: Env, db: DB, app: AppRow, input: ApplicationInput, audit?: AuditContext): Promise<SavedApp> {
   // An instance of a catalog template keeps to its template (sign-on mode, settings it accepts).
   const catalogName = (await getIntegration(db, app.id))?.catalogName;
   const template = catalogName ? findTemplate(catalogName) : undefined;
   if (!template) checkSettings(input, app.name !== FIXED_NAMES[input.signOnMode]);
   const given = template ? instantiate(template, input.signOnMode, input.settings).settings : (input.settings ?? {});
-  const { settings, credentials } = await withOAuthClient(app.id, input, given, await storedCredentials(env, input, app.credentials));
+  const client = await withOAuthClient(env, app.id, input, given, await storedCredentials(env, input, app.credentials));
   const changes: Partial<AppRow> = {
     label: input.label,
     labelLower: input.label.toLowerCase(),
     signOnMode: input.signOnMode,
-    settings,
-    credentials,
+    settings: client.settings,
+    credentials: client.credentials,
     accessibility: input.accessibility ?? app.accessibility,
     visibility: input.visibility ?? app.visibility,
     profile: input.profile ?? null,
     lastUpdated: new Date(),
   };
-  const updated = (await appQueries.updateApp(db, app.id, changes)) ?? app;
+  const secret = client.authMethod ? await secretForApp(db, app, client.authMethod, client.clientSecret, audit, false) : { statements: [] };
+  // The app and its new client secret change together.
+  const [rows] = await db.batch([appQueries.updateAppStatement(db, app.id, changes), ...secret.statements]);
+  const updated = rows[0] ?? app;
   await writeLog(db, [appEvent("update", updated, audit)]);
   await forgetClientOf(env, app);
-  return updated;
+  return { app: updated, ...(secret.shown !== undefined ? { clientSecret: secret.shown } : {}) };
 }
 
 export async function setAppStatus(env: Env, db: DB, app: AppRow, status: AppRow["status"], audit?: AuditContext): Promise<void> {
@@ -209,6 +234,8 @@ export async function deleteApp(env: Env, app: AppRow, audit?: AuditContext): Pr
   if (app.status !== "INACTIVE") {
     throw new DomainError("E0000056", "", ["Application must be deactivated before it can be deleted."]);
   }
-  await appCoordinator(env, app.id, audit).deleteApp();
+  // A large app takes several calls to its coordinator, each within one invocation's D1 budget.
+  const coordinator = appCoordinator(env, app.id, audit);
+  while (!(await coordinator.deleteApp()).done);
   await forgetClientOf(env, app);
 }

@@ -9,7 +9,8 @@ import { DomainError, isUniqueViolation } from "../domain/errors";
 import { newId } from "../domain/ids";
 import type { GroupProfileInput } from "../wire/group";
 import { writeLog, type AuditContext } from "../audit/system-log";
-import { groupAssignmentEvent, groupEvent, membershipEvent } from "../audit/events";
+import { groupEvent, membershipEvent } from "../audit/events";
+import { deleteGroupWithCascades } from "./deletion-cascades";
 
 function nameTaken(): DomainError {
   return DomainError.validation("name", "name: An object with this field already exists in the current organization");
@@ -62,19 +63,13 @@ export async function replaceGroupProfile(db: DB, group: GroupRow, profile: Grou
 }
 
 /**
- * Deletes the group with its memberships and app assignments, then has each app that assigned
- * it re-check its group-controlled users.
+ * Deletes the group with its memberships, app assignments and push mappings (each removal in
+ * the System Log), then has each app that assigned it re-check its group-controlled users.
  */
 export async function deleteGroup(env: Env, db: DB, group: GroupRow, audit?: AuditContext): Promise<void> {
-  const [appIds, pushed] = await Promise.all([appIdsOfGroup(db, group.id), pushMappingsOfGroup(db, group.id)]);
-  await groupQueries.deleteGroup(db, group.id);
-  // Its app assignments went with it (ON DELETE CASCADE): each is recorded as removed.
-  await writeLog(db, [
-    groupEvent("delete", group, audit),
-    ...appIds.map((appId) => groupAssignmentEvent("remove", appId, group, undefined, undefined, audit)),
-  ]);
+  const { groupAssignments, pushMappings: pushed } = await deleteGroupWithCascades(db, group, audit);
   await Promise.all([
-    ...appIds.map((appId) => appCoordinator(env, appId, audit).groupDeleted()),
+    ...groupAssignments.map(({ appId }) => appCoordinator(env, appId, audit).groupDeleted()),
     // Its push mappings went with it: each app forgets what it pushed (the downstream group stays).
     ...pushed.map((mapping) => appCoordinator(env, mapping.appId, audit).pushMappingDeleted(mapping.id, null, false)),
   ]);

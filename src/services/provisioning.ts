@@ -8,6 +8,9 @@ import { DomainError } from "../domain/errors";
 import { DEFAULT_CAPABILITIES, featuresOf, mergeCapabilities, type CapabilitiesPatch } from "../provisioning/capabilities";
 import { checkDownstreamUrl, downstreamAccess } from "../provisioning/downstream-url";
 import { ScimClient } from "../provisioning/scim-client";
+import { checkCredentials, type CredentialTestResult } from "../provisioning/credential-check";
+import { writeLog, type AuditContext } from "../audit/system-log";
+import { credentialTestEvent } from "../audit/provisioning-events";
 import { authorizationHeader, type StoredCredentials } from "../provisioning/settings";
 import type { ConnectionRequest } from "../wire/provisioning";
 import { clearProvisioningDraft, getIntegration } from "../db/queries/app-integrations";
@@ -123,38 +126,25 @@ export async function updateUserProvisioning(env: Env, db: DB, app: AppRow, patc
   return persist(env, db, app, { ...row, capabilities, lastUpdated: new Date() });
 }
 
-export interface CredentialCheck {
-  name: "ServiceProviderConfig" | "ListUsers";
-  status: "SUCCESS" | "FAILURE";
-  detail: string;
-}
-
-/** Test API Credentials: reads the downstream's ServiceProviderConfig, then one user. */
+/**
+ * Test API Credentials. The answer and its System Log event carry each check's HTTP status,
+ * classification and at most the downstream's SCIM error detail with credentials taken out;
+ * never a body.
+ */
 export async function testConnection(
   env: Env,
+  db: DB,
+  app: AppRow,
   row: AppProvisioningRow,
-): Promise<{ status: "SUCCESS" | "FAILURE"; checks: CredentialCheck[]; errorSummary: string | null }> {
+  audit?: AuditContext,
+): Promise<CredentialTestResult> {
   const credentials = JSON.parse(await open(env.CREDENTIALS_KEY, row.credentialsBox)) as StoredCredentials;
   const scim = new ScimClient({
     baseUrl: row.baseUrl,
     authorization: authorizationHeader(credentials),
     timeoutMs: Number(env.DOWNSTREAM_TIMEOUT_MS) || 10_000,
   });
-  const checks: CredentialCheck[] = [];
-  const spc = await scim.serviceProviderConfig();
-  checks.push(
-    spc.ok
-      ? { name: "ServiceProviderConfig", status: "SUCCESS", detail: `PATCH ${spc.body.patch?.supported ? "supported" : "not supported"}` }
-      : { name: "ServiceProviderConfig", status: "FAILURE", detail: spc.reason },
-  );
-  if (spc.ok) {
-    const users = await scim.request<{ totalResults?: number }>("GET", "/Users?count=1");
-    checks.push(
-      users.ok
-        ? { name: "ListUsers", status: "SUCCESS", detail: `${users.body.totalResults ?? 0} users visible` }
-        : { name: "ListUsers", status: "FAILURE", detail: users.reason },
-    );
-  }
-  const failed = checks.find((check) => check.status === "FAILURE");
-  return { status: failed ? "FAILURE" : "SUCCESS", checks, errorSummary: failed ? `${failed.name}: ${failed.detail}` : null };
+  const result = await checkCredentials(scim);
+  await writeLog(db, [credentialTestEvent(app, row.baseUrl, result, audit)]);
+  return result;
 }

@@ -10,6 +10,7 @@ import { newId } from "../domain/ids";
 import { applyLifecycle, statusAfterCreate, type LifecycleOperation } from "../domain/user-lifecycle";
 import { appCoordinator, reconcileUserInApps } from "../coordinator/client";
 import { membershipChanged } from "./groups";
+import { deleteUserWithCascades } from "./deletion-cascades";
 import { seal } from "../crypto/secret-box";
 import type { CreateUserInput, UserChangesInput } from "../wire/user";
 import { writeLog, type AuditContext, type LogEventInput } from "../audit/system-log";
@@ -183,7 +184,6 @@ export async function deleteUser(env: Env, db: DB, user: UserRow, audit?: AuditC
     return "deactivated";
   }
   await reconcileEverywhere(env, db, user.id, audit, "user deleted");
-  await userQueries.deleteUser(db, user.id);
-  await writeLog(db, [userLifecycleEvent("delete.initiated", user, {}, audit)]);
+  await deleteUserWithCascades(db, user, audit);
   return "deleted";
 }

@@ -85,3 +85,13 @@ export const cloneRequestSchema = z.object({
   label: z.string().min(1).max(255),
   visibility: jsonObject.optional(),
 });
+/**
+ * The answer to creating or replacing an app that was given a new client secret: Okta shows
+ * `credentials.oauthClient.client_secret` in that answer only; it is never stored or shown again.
+ */
+export function appJsonWithSecret(row: AppRow, base: string, clientSecret: string | undefined) {
+  const json = appJson(row, base);
+  if (clientSecret === undefined) return json;
+  const credentials = json.credentials as Record<string, unknown> & { oauthClient?: Record<string, unknown> };
+  return { ...json, credentials: { ...credentials, oauthClient: { ...credentials.oauthClient, client_secret: clientSecret } } };
+}

@@ -152,6 +152,38 @@ describe("admin console in Chromium", () => {
     await screenshot("assignments");
   });
 
+  it("marks people already assigned in the people picker, and says what assigning again changes", async () => {
+    await page.getByRole("link", { name: "Assign to People" }).click();
+    const row = (name: string) => page.locator("tr", { hasText: name });
+    for (const [query, name, mark] of [
+      ["ada", "Ada Lovelace", "✓ Assigned directly"],
+      ["alan", "Alan Turing", "✓ Assigned by group Engineering"],
+      ["grace", "Grace Hopper", "✓ Assigned by group Engineering"],
+      ["staff", "Staff Member000", "✓ Assigned directly"],
+    ]) {
+      await page.getByLabel("Search people").fill(query);
+      await page.getByLabel("Search people").press("Enter");
+      await expect.poll(() => row(name).locator(".assigned-mark").textContent()).toBe(mark);
+    }
+    await page.getByLabel("Search people").fill("alan");
+    await page.getByLabel("Search people").press("Enter");
+    await screenshot("people-picker");
+    await page.getByRole("link", { name: "Assign directly: Alan Turing" }).click();
+    await page.getByRole("heading", { name: "Assign Alan Turing to HR Portal directly?" }).waitFor();
+    expect(await page.locator("#assign-changes").textContent()).toContain(
+      "Alan Turing is assigned by group Engineering: assigning directly makes the assignment USER-scoped (Administrator overrides group).",
+    );
+    await page.getByRole("button", { name: "Assign directly" }).click();
+    await expect
+      .poll(() => banner().textContent())
+      .toContain("Alan Turing is now assigned directly (USER scope; Administrator overrides group). Engineering still grants the app too.");
+    await expect
+      .poll(() => row("Alan Turing").locator(".assigned-mark").textContent())
+      .toBe("✓ Assigned directly (and by group Engineering)");
+    await page.getByRole("link", { name: "Done" }).click();
+    await expect.poll(() => row("Alan Turing").textContent()).toContain("Directly");
+  });
+
   it("edits a custom attribute, sees it overridden, and resets it to the default", async () => {
     await page.getByRole("link", { name: "Edit assignment of Ada Lovelace" }).click();
     const nickRow = page.locator("tr", { hasText: "nickName" });

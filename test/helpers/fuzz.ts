@@ -451,10 +451,14 @@ export function mutate(value: unknown, changes: Mutation[]): unknown {
     const keys = Object.keys(parent);
     const key = keys.length > 0 ? keys[change.at % keys.length] : change.key;
     const target = parent as Record<string, unknown>;
+    // A copy goes in: garbage values are shared instances (fc.constantFrom's [] and {}), and a
+    // later change in this list could write into one, changing it for every later sample and,
+    // when it writes the instance into itself, making it circular.
+    const value = structuredClone(change.value);
     if (change.op === "delete") delete target[key];
-    else if (change.op === "replace") target[key] = change.value;
+    else if (change.op === "replace") target[key] = value;
     else if (change.op === "add")
-      Object.defineProperty(target, change.key, { value: change.value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(target, change.key, { value, enumerable: true, writable: true, configurable: true });
     else if (change.op === "wrap") target[key] = [target[key]];
     else target[key] = typeof target[key] === "string" ? Number(target[key]) || [target[key]] : retyped(target[key]);
   }

@@ -13,7 +13,13 @@ export function scimTenant() {
     async hook(config: { mode: "commands" | "error" | "slow"; commands?: unknown[]; forUserName?: string }) {
       await fetch(`${root}/__hook`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(config) });
     },
+    jwksUrl: `${root}/jwks`,
+    /** What the tenant's jwks_uri answers from now on: a key set, or a status and body of your choosing. */
+    async publishJwks(config: { keys?: unknown[]; status?: number; body?: string; cacheControl?: string }) {
+      await fetch(`${root}/__jwks`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(config) });
+    },
     async state(): Promise<{
+      jwksFetches: number;
       users: any[];
       groups: any[];
       passwords: Record<string, string[]>;

@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 describe("responses conform to Okta's published schemas", () => {
-  it("User, Group, Application, OpenIdConnectApplication, OAuth2ScopeConsentGrant, AppUser, ApplicationGroupAssignment, features, connection, push mapping, LogEvent, ApiToken and Error", async () => {
+  it("User, Group, Application, OpenIdConnectApplication, OAuth2ScopeConsentGrant, OAuth2ClientSecret, AppUser, ApplicationGroupAssignment, features, connection, push mapping, LogEvent, ApiToken and Error", async () => {
     const stamp = Date.now();
     const user = await call("POST", "/api/v1/users?activate=true", {
       profile: { firstName: "Con", lastName: "Form", email: `conform.${stamp}@example.com`, login: `conform.${stamp}@example.com` },
@@ -115,6 +115,30 @@ describe("responses conform to Okta's published schemas", () => {
     expectConforms("OAuth2ScopeConsentGrant", (await call("GET", `/api/v1/apps/${service.body.id}/grants/${grant.body.id}`)).body);
     for (const listed of (await call("GET", `/api/v1/apps/${service.body.id}/grants`)).body)
       expectConforms("OAuth2ScopeConsentGrant", listed);
+
+    // A service app with a client secret (shown once) and a second secret for rotation.
+    const secretApp = await call("POST", "/api/v1/apps", {
+      label: `Secret service ${stamp}`,
+      signOnMode: "OPENID_CONNECT",
+      credentials: { oauthClient: { token_endpoint_auth_method: "client_secret_post" } },
+      settings: { oauthClient: { grant_types: ["client_credentials"], application_type: "service" } },
+    });
+    expect(secretApp.status).toBe(200);
+    expect(secretApp.body.credentials.oauthClient.client_secret).toEqual(expect.any(String));
+    expectConforms("OpenIdConnectApplication", secretApp.body);
+    const secret = await call("POST", `/api/v1/apps/${secretApp.body.id}/credentials/secrets`, {});
+    expect(secret.status).toBe(201);
+    expectConforms("OAuth2ClientSecret", secret.body);
+    expectConforms(
+      "OAuth2ClientSecret",
+      (await call("GET", `/api/v1/apps/${secretApp.body.id}/credentials/secrets/${secret.body.id}`)).body,
+    );
+    for (const listed of (await call("GET", `/api/v1/apps/${secretApp.body.id}/credentials/secrets`)).body)
+      expectConforms("OAuth2ClientSecret", listed);
+    expectConforms(
+      "OAuth2ClientSecret",
+      (await call("POST", `/api/v1/apps/${secretApp.body.id}/credentials/secrets/${secret.body.id}/lifecycle/deactivate`)).body,
+    );
 
     const assigned = await call("POST", `/api/v1/apps/${app.id}/users`, { id: user.body.id, scope: "USER", profile: { role: "dev" } });
     expectConforms("AppUser", assigned.body);

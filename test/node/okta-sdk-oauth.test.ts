@@ -194,4 +194,49 @@ describe("Okta Node SDK in PrivateKey mode against provisio", () => {
     });
     expect(created.id).toMatch(/^0oa/);
   });
+
+  it("rotates a client secret through the SDK's ApplicationSSOPublicKeys API; the new secret gets tokens, the old one no longer does", async () => {
+    const app = (await admin.applicationApi.createApplication({
+      application: {
+        name: "oidc_client",
+        label: `SDK secret ${randomUUID().slice(0, 8)}`,
+        signOnMode: "OPENID_CONNECT",
+        credentials: { oauthClient: { token_endpoint_auth_method: "client_secret_basic" } },
+        settings: { oauthClient: { grant_types: ["client_credentials"], application_type: "service" } },
+      } as never,
+    })) as unknown as { id: string; credentials: { oauthClient: { client_secret: string } } };
+    const first = app.credentials.oauthClient.client_secret;
+    expect(first).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    await admin.applicationApi.grantConsentToScope({
+      appId: app.id,
+      oAuth2ScopeConsentGrant: { issuer: worker.url, scopeId: "okta.apps.read" },
+    });
+    const tokenWith = (secret: string) =>
+      fetch(`${worker.url}/oauth2/v1/token`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          Authorization: `Basic ${Buffer.from(`${app.id}:${secret}`).toString("base64")}`,
+        },
+        body: "grant_type=client_credentials&scope=okta.apps.read",
+      });
+
+    const keys = admin.applicationSSOPublicKeysApi;
+    const second = await keys.createOAuth2ClientSecret({ appId: app.id, oAuth2ClientSecretRequestBody: {} });
+    expect(second.client_secret).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    const listed = await collect(await keys.listOAuth2ClientSecrets({ appId: app.id }));
+    expect(listed.map((s) => [s.status, s.client_secret])).toEqual([
+      ["ACTIVE", undefined],
+      ["ACTIVE", undefined],
+    ]);
+    const old = listed.find((s) => s.id !== second.id)!;
+    expect((await keys.deactivateOAuth2ClientSecret({ appId: app.id, secretId: old.id! })).status).toBe("INACTIVE");
+    await keys.deleteOAuth2ClientSecret({ appId: app.id, secretId: old.id! });
+    expect((await tokenWith(first)).status).toBe(401);
+    const issued = await tokenWith(second.client_secret!);
+    expect(issued.status).toBe(200);
+    const { access_token } = (await issued.json()) as { access_token: string };
+    const apps = await fetch(`${worker.url}/api/v1/apps?limit=1`, { headers: { Authorization: `Bearer ${access_token}` } });
+    expect(apps.status).toBe(200);
+  });
 });

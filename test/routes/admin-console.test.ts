@@ -192,6 +192,72 @@ describe("admin console pages", () => {
     expect((await api("GET", `/api/v1/apps/${app.id}/users/${person.id}`)).status).toBe(404);
   });
 
+  it("marks people already assigned in the picker, and says what assigning them again changes before doing it", async () => {
+    const browser = await signedIn();
+    const app = await createApp();
+    await api("POST", `/api/v1/meta/schemas/apps/${app.id}/default`, {
+      definitions: { custom: { properties: { role: { title: "Role", type: "string" } } } },
+    });
+    const accounting = await createGroup(unique("Accounting "));
+    const tag = unique("Pick");
+    const [direct, member, both, nobody] = await Promise.all(
+      ["Dee", "Gil", "Bo", "Nia"].map((firstName) => createUser({ profile: { firstName: `${tag}${firstName}` } })),
+    );
+    for (const user of [member, both]) await api("PUT", `/api/v1/groups/${accounting.id}/users/${user.id}`);
+    expect((await api("PUT", `/api/v1/apps/${app.id}/groups/${accounting.id}`, { profile: { role: "Accountant" } })).status).toBe(200);
+    for (const user of [direct, both]) expect((await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id })).status).toBe(200);
+    const groupName = accounting.profile.name;
+
+    const picker = await browser.get(`/admin/apps/${app.id}/assign?kind=people&q=${tag}`);
+    const rows = textOf(picker.html);
+    const row = (user: { profile: { login: string } }) => new RegExp(`${user.profile.login} ([^@]*?)(?= ${tag}|$| Done)`).exec(rows)?.[1];
+    expect(row(direct)).toBe("✓ Assigned directly Assign again…");
+    expect(row(member)).toBe(`✓ Assigned by group ${groupName} Assign directly…`);
+    expect(row(both)).toBe(`✓ Assigned directly (and by group ${groupName}) Assign again…`);
+    expect(row(nobody)).toBe("Not assigned Assign");
+    expect(picker.html).toContain(`/admin/apps/${app.id}/assign/people/confirm?userId=${member.id}`);
+
+    // Posting the plain Assign for someone group-assigned asks first and changes nothing.
+    const asked = await browser.request("POST", `/admin/apps/${app.id}/assign/people`, { _csrf: browser.csrf, userId: member.id, q: tag });
+    expect(asked.status).toBe(303);
+    expect(asked.location).toBe(`/admin/apps/${app.id}/assign/people/confirm?userId=${member.id}&q=${tag}`);
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${member.id}`)).body).toMatchObject({
+      scope: "GROUP",
+      profile: { role: "Accountant" },
+    });
+
+    const confirm = textOf((await browser.get(asked.location!)).html);
+    const memberName = `${tag}Gil ${member.profile.lastName}`;
+    expect(confirm).toContain(`Assign ${memberName} to ${app.label} directly?`);
+    expect(confirm).toContain(
+      `${memberName} is assigned by group ${groupName}: assigning directly makes the assignment USER-scoped (Administrator overrides group).`,
+    );
+    expect(confirm).toContain(`${groupName}'s values for role stop applying`);
+    const done = textOf(
+      (await browser.submit(`/admin/apps/${app.id}/assign/people`, { userId: member.id, q: tag, confirmed: "yes" })).html,
+    );
+    expect(done).toContain(
+      `Done: ${memberName} is now assigned directly (USER scope; Administrator overrides group). ${groupName} still grants the app too.`,
+    );
+    const promoted = (await api("GET", `/api/v1/apps/${app.id}/users/${member.id}`)).body;
+    expect(promoted.scope).toBe("USER");
+    expect(promoted.profile.role).toBeUndefined();
+
+    // Someone assigned directly: nothing changes, and the page says so before and after.
+    const before = (await api("GET", `/api/v1/apps/${app.id}/users/${direct.id}`)).body;
+    const again = textOf((await browser.get(`/admin/apps/${app.id}/assign/people/confirm?userId=${direct.id}&q=${tag}`)).html);
+    expect(again).toContain(`${tag}Dee ${direct.profile.lastName} is already assigned directly: assigning again changes nothing`);
+    const unchanged = textOf(
+      (await browser.submit(`/admin/apps/${app.id}/assign/people`, { userId: direct.id, q: tag, confirmed: "yes" })).html,
+    );
+    expect(unchanged).toContain(`Done: Nothing changed: ${tag}Dee ${direct.profile.lastName} was already assigned directly.`);
+    expect((await api("GET", `/api/v1/apps/${app.id}/users/${direct.id}`)).body.lastUpdated).toBe(before.lastUpdated);
+
+    // Someone not assigned is assigned at once, as before.
+    const fresh = textOf((await browser.submit(`/admin/apps/${app.id}/assign/people`, { userId: nobody.id, q: tag })).html);
+    expect(fresh).toContain(`Done: Assigned ${nobody.profile.login}.`);
+  });
+
   it("edits a custom attribute, shows its default, and resets it", async () => {
     const browser = await signedIn();
     const app = await createApp();

@@ -232,7 +232,12 @@ describe("System Log: assignments", () => {
     expect(deleted.status).toBe(204);
     await settle(app.id);
     const events = await ofRequest(ridOf(deleted));
-    expect(types(events)).toEqual(["application.user_membership.remove", "group.application_assignment.remove", "group.lifecycle.delete"]);
+    expect(types(events)).toEqual([
+      "application.user_membership.remove",
+      "group.application_assignment.remove",
+      "group.lifecycle.delete",
+      "group.user_membership.remove",
+    ]);
     const removed = events.find((e) => e.eventType === "application.user_membership.remove")!;
     expectFromJob(removed, ridOf(deleted));
     expect(removed.debugContext.debugData).toMatchObject({ reason: "group deleted" });

@@ -63,6 +63,8 @@ interface World {
   tasks: string[];
   hooks: string[];
   tokens: string[];
+  secrets: string[];
+  grants: string[];
   scimBaseUrl: string;
   /** Ids that belong together, by the path parameters they fill ("appId,groupId": assigned groups). */
   related: Record<string, string[][]>;
@@ -193,6 +195,16 @@ async function seedWorld(round: number): Promise<World> {
   });
   await call("POST", `/api/v1/apps/${a2.id}/lifecycle/deactivate`);
 
+  // An OAuth 2.0 service app with a client secret (and a spare, inactive one) and a scope grant.
+  const a3 = await call("POST", "/api/v1/apps", {
+    label: `Fuzz ${tag} D`,
+    signOnMode: "OPENID_CONNECT",
+    credentials: { oauthClient: { token_endpoint_auth_method: "client_secret_basic" } },
+    settings: { oauthClient: { grant_types: ["client_credentials"], application_type: "service" } },
+  });
+  const spare = await call("POST", `/api/v1/apps/${a3.id}/credentials/secrets`, { status: "INACTIVE" });
+  const grant = await call("POST", `/api/v1/apps/${a3.id}/grants`, { issuer: ORIGIN, scopeId: "okta.users.read" });
+
   const hook = (name: string) =>
     call("POST", "/api/v1/inlineHooks", {
       name,
@@ -212,13 +224,15 @@ async function seedWorld(round: number): Promise<World> {
     users: users.map((u) => u.id),
     logins: users.flatMap((u) => [u.profile.login, u.profile.login.toUpperCase(), u.profile.login.split("@")[0]]),
     groups: groups.map((g) => g.id),
-    apps: [a0.id, a1.id, a2.id],
+    apps: [a0.id, a1.id, a2.id, a3.id],
     mappings: [mapping.id],
     pushMappings: [push.id],
     sessions: [session.id],
     tasks: tasks.map((t: { id: string }) => t.id),
     hooks: hooks.map((h) => h.id),
     tokens: [token.id],
+    secrets: [spare.id],
+    grants: [grant.id],
     scimBaseUrl: scim.baseUrl,
     related: {
       "appId,userId": [
@@ -234,6 +248,8 @@ async function seedWorld(round: number): Promise<World> {
       "appId,mappingId": [[a1.id, push.id]],
       "appId,sessionId": [[a1.id, session.id]],
       "appId,taskId": tasks.map((t: { id: string }) => [a1.id, t.id]),
+      "appId,secretId": [[a3.id, spare.id]],
+      "appId,grantId": [[a3.id, grant.id]],
     },
   };
 }
@@ -325,6 +341,10 @@ function poolFor(name: string, world: World): string[] {
       return world.hooks;
     case "apiTokenId":
       return world.tokens;
+    case "secretId":
+      return world.secrets;
+    case "grantId":
+      return world.grants;
     case "name":
       return ["USER_PROVISIONING", "INBOUND_PROVISIONING", "user_provisioning", "GROUP_PUSH"];
     case "decision":
@@ -345,6 +365,8 @@ function allIds(world: World): string[] {
     ...world.tasks,
     ...world.hooks,
     ...world.tokens,
+    ...world.secrets,
+    ...world.grants,
   ];
 }
 

@@ -17,122 +17,21 @@ import { tokenHash } from "../../src/oauth/dpop";
 import { keyRing } from "../../src/oauth/signing-keys";
 import { api, createApp, createGroup, createUser, ORIGIN, unique } from "../helpers/api";
 import { apiWithVars } from "../helpers/env-fetch";
-
-const TOKEN_URL = `${ORIGIN}/oauth2/v1/token`;
-
-// Refused calls count against the caller's address (30 a minute by default): each call here comes
-// from an address of its own (IPv6 documentation prefix), so refusals in one test never add up.
-const someAddress = () => `2001:db8:${[...crypto.getRandomValues(new Uint16Array(2))].map((n) => n.toString(16)).join(":")}::1`;
-const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-interface KeyPair {
-  alg: "RS256" | "ES256";
-  kid: string;
-  privateKey: CryptoKey;
-  publicJwk: JWK;
-}
-
-async function keyPair(alg: "RS256" | "ES256", kid = unique("kid-")): Promise<KeyPair> {
-  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
-  return { alg, kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid } };
-}
-
-function serviceApp(keys: JWK[], overrides: { settings?: Record<string, unknown>; credentials?: Record<string, unknown> } = {}) {
-  return {
-    label: unique("Service "),
-    signOnMode: "OPENID_CONNECT",
-    credentials: { oauthClient: { token_endpoint_auth_method: "private_key_jwt", ...overrides.credentials } },
-    settings: {
-      oauthClient: { grant_types: ["client_credentials"], application_type: "service", jwks: { keys }, ...overrides.settings },
-    },
-  };
-}
-
-/** A registered service client with the given keys and granted scopes. */
-async function client(scopes: string[], keys: KeyPair[] = [], settings: Record<string, unknown> = {}) {
-  const pairs = keys.length > 0 ? keys : [await keyPair("RS256")];
-  const res = await api(
-    "POST",
-    "/api/v1/apps",
-    serviceApp(
-      pairs.map((k) => k.publicJwk),
-      { settings },
-    ),
-  );
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  for (const scopeId of scopes) {
-    const grant = await api("POST", `/api/v1/apps/${res.body.id}/grants`, { issuer: ORIGIN, scopeId });
-    expect(grant.status, JSON.stringify(grant.body)).toBe(201);
-  }
-  return { id: res.body.id as string, app: res.body, keys: pairs };
-}
-
-async function assertion(
-  key: KeyPair,
-  clientId: string,
-  changes: { claims?: JWTPayload; header?: Record<string, unknown>; omit?: string[] } = {},
-) {
-  const now = Math.floor(Date.now() / 1000);
-  const claims: JWTPayload = {
-    iss: clientId,
-    sub: clientId,
-    aud: TOKEN_URL,
-    iat: now,
-    exp: now + 300,
-    jti: crypto.randomUUID(),
-    ...changes.claims,
-  };
-  for (const name of changes.omit ?? []) delete claims[name];
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT", ...changes.header }).sign(key.privateKey);
-}
-
-async function tokenCall(form: Record<string, string>, headers: Record<string, string> = {}) {
-  const response = await exports.default.fetch(
-    new Request(TOKEN_URL, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/x-www-form-urlencoded",
-        Accept: "application/json",
-        "CF-Connecting-IP": someAddress(),
-        ...headers,
-      },
-      body: new URLSearchParams(form).toString(),
-    }),
-  );
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
-
-const form = (clientAssertion: string, scope: string) => ({
-  grant_type: "client_credentials",
-  scope,
-  client_assertion_type: ASSERTION_TYPE,
-  client_assertion: clientAssertion,
-});
-
-async function token(c: { id: string; keys: KeyPair[] }, scope: string): Promise<string> {
-  const res = await tokenCall(form(await assertion(c.keys[0], c.id), scope));
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.access_token;
-}
-
-function withToken(method: string, path: string, accessToken: string, body?: unknown, headers: Record<string, string> = {}) {
-  return api(method, path, body, { Authorization: `Bearer ${accessToken}`, "CF-Connecting-IP": someAddress(), ...headers });
-}
-
-function expectOAuthError(res: { status: number; body: any; headers: Headers }, status: number, error: string, description?: RegExp) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body.error).toBe(error);
-  expect(typeof res.body.error_description).toBe("string");
-  if (description) expect(res.body.error_description).toMatch(description);
-  expect(res.body.errorCode).toBeUndefined();
-  expect(res.headers.get("Cache-Control")).toBe("no-store");
-}
-
-function expectE(res: { status: number; body: any }, status: number, code: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body).toMatchObject({ errorCode: code, errorLink: code, errorCauses: expect.any(Array) });
-}
+import {
+  assertion,
+  client,
+  expectE,
+  expectOAuthError,
+  form,
+  keyPair,
+  serviceApp,
+  someAddress,
+  token,
+  tokenCall,
+  TOKEN_URL,
+  withToken,
+  type KeyPair,
+} from "../helpers/oauth";
 
 describe("registering an OAuth 2.0 service app", () => {
   it("takes Okta's OpenIdConnectApplication body and answers the client with client_id = app id and public keys", async () => {
@@ -195,11 +94,16 @@ describe("registering an OAuth 2.0 service app", () => {
       ["encryption key", serviceApp([{ ...rsa.publicJwk, use: "enc" }]), /use: must be "sig"/],
       ["duplicate kid", serviceApp([rsa.publicJwk, { ...ec.publicJwk, kid: rsa.kid }]), /is used by another key/],
       ["no keys for private_key_jwt", serviceApp([]), /private_key_jwt needs at least one ACTIVE public key/],
-      ["jwks_uri", serviceApp([rsa.publicJwk], { settings: { jwks_uri: "https://example.com/jwks" } }), /does not fetch keys/],
+      ["jwks and jwks_uri", serviceApp([rsa.publicJwk], { settings: { jwks_uri: "https://example.com/jwks" } }), /not both/],
       [
-        "client secret",
+        "client secret with private_key_jwt",
         serviceApp([rsa.publicJwk], { credentials: { client_secret: "s3cr3t-s3cr3t-s3cr3t" } }),
-        /no client secret is kept/,
+        /'client_secret' can't be used when 'token_endpoint_auth_method' is 'private_key_jwt'/,
+      ],
+      [
+        "client_secret_jwt (not accepted by provisio's token endpoint)",
+        serviceApp([], { credentials: { token_endpoint_auth_method: "client_secret_jwt" } }),
+        /a service app authenticates with private_key_jwt, client_secret_basic, client_secret_post here/,
       ],
       ["client_id", serviceApp([rsa.publicJwk], { credentials: { client_id: "my-own-client-id" } }), /uses the app id as the client id/],
       [
@@ -423,7 +327,7 @@ describe("POST /oauth2/v1/token", () => {
     expectOAuthError(await tokenCall(form(await assertion(c.keys[0], c.id), "")), 400, "invalid_scope", /'scope' must be provided/);
   });
 
-  it("refuses clients that cannot use it: no private_key_jwt, inactive, unknown, not client_credentials", async () => {
+  it("refuses clients that cannot use it: another registered method, inactive, unknown, not client_credentials", async () => {
     const key = await keyPair("RS256");
     const basic = await api("POST", "/api/v1/apps", {
       label: unique("Web "),
@@ -436,7 +340,7 @@ describe("POST /oauth2/v1/token", () => {
       await tokenCall(form(await assertion(key, basic.body.id), "okta.apps.read")),
       401,
       "invalid_client",
-      /private_key_jwt only/,
+      /registered for client_secret_basic; this request authenticates with private_key_jwt/,
     );
 
     const web = await api("POST", "/api/v1/apps", {
@@ -463,7 +367,7 @@ describe("POST /oauth2/v1/token", () => {
     expectOAuthError(await tokenCall(form(await assertion(key, bookmark.id), "okta.apps.read")), 401, "invalid_client");
   });
 
-  it("refuses malformed requests with invalid_request / unsupported_grant_type and client secrets with invalid_client", async () => {
+  it("refuses malformed requests with invalid_request / unsupported_grant_type, and more than one client authentication", async () => {
     const c = await client(["okta.apps.read"]);
     const signed = await assertion(c.keys[0], c.id);
     expectOAuthError(await tokenCall({ ...form(signed, "okta.apps.read"), grant_type: "password" }), 400, "unsupported_grant_type");
@@ -477,8 +381,14 @@ describe("POST /oauth2/v1/token", () => {
     );
     const { client_assertion: _a, ...noAssertion } = form(signed, "okta.apps.read");
     expectOAuthError(await tokenCall(noAssertion), 401, "invalid_client", /client_assertion/);
-    expectOAuthError(await tokenCall({ ...form(signed, "okta.apps.read"), client_secret: "x" }), 401, "invalid_client", /client secret/);
-    expectOAuthError(await tokenCall(form(signed, "okta.apps.read"), { Authorization: "Basic YTpi" }), 401, "invalid_client");
+    expectOAuthError(await tokenCall({ ...form(signed, "okta.apps.read"), client_secret: "x" }), 400, "invalid_request", /exactly one/);
+    expectOAuthError(
+      await tokenCall(form(signed, "okta.apps.read"), { Authorization: "Basic YTpi" }),
+      400,
+      "invalid_request",
+      /exactly one/,
+    );
+    expectOAuthError(await tokenCall(form(signed, "okta.apps.read"), { Authorization: "Bearer abc" }), 401, "invalid_client", /Basic/);
     expectOAuthError(
       await tokenCall({ ...form(signed, "okta.apps.read"), client_id: "0oasomeoneelse" }),
       401,
@@ -675,7 +585,7 @@ describe("OAuth access tokens on the API", () => {
     const valid = await token(c, "okta.apps.read");
     expect((await api("POST", `/api/v1/apps/${c.id}/lifecycle/deactivate`)).status).toBe(200);
     expect(await refuse(valid)).toMatchObject({
-      outcome: { result: "FAILURE", reason: "OAuth client unknown, inactive or no longer private_key_jwt" },
+      outcome: { result: "FAILURE", reason: "OAuth client unknown, inactive or no longer authenticating with a method provisio accepts" },
       actor: { id: c.id, type: "PublicClientApp", displayName: "OAuth client" },
     });
   });
@@ -843,16 +753,20 @@ describe("DPoP", () => {
 });
 
 describe("the org authorization server's metadata", () => {
-  it("publishes the token endpoint, keys, and what it supports", async () => {
+  it("publishes the token, revocation and introspection endpoints, keys, and what they support", async () => {
     const res = await exports.default.fetch(`${ORIGIN}/.well-known/oauth-authorization-server`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       issuer: ORIGIN,
       token_endpoint: TOKEN_URL,
+      revocation_endpoint: `${ORIGIN}/oauth2/v1/revoke`,
+      introspection_endpoint: `${ORIGIN}/oauth2/v1/introspect`,
       jwks_uri: `${ORIGIN}/oauth2/v1/keys`,
       grant_types_supported: ["client_credentials"],
-      token_endpoint_auth_methods_supported: ["private_key_jwt"],
+      token_endpoint_auth_methods_supported: ["private_key_jwt", "client_secret_basic", "client_secret_post"],
       token_endpoint_auth_signing_alg_values_supported: ["RS256", "ES256"],
+      revocation_endpoint_auth_methods_supported: ["private_key_jwt", "client_secret_basic", "client_secret_post"],
+      introspection_endpoint_auth_methods_supported: ["private_key_jwt", "client_secret_basic", "client_secret_post"],
     });
   });
 });

@@ -42,10 +42,16 @@ interface Fault {
     // The tenant's first user is deleted before this request is answered (a list shifts under paging).
     | "delete-first-user"
     // Headers are sent, then the body never finishes.
-    | "stall-body";
+    | "stall-body"
+    // Answers `status` with `body` as given (`contentType`, default text/plain): what a proxy,
+    // a misconfigured app or a chatty error handler sends back.
+    | "respond";
   times: number;
   retryAfter?: string;
   delayMs?: number;
+  status?: number;
+  body?: string;
+  contentType?: string;
 }
 
 interface HookConfig {
@@ -57,6 +63,9 @@ interface HookConfig {
 
 interface Tenant {
   hook?: HookConfig;
+  /** A JSON Web Key Set this tenant publishes at /t/<t>/jwks (an OAuth client's jwks_uri), and how. */
+  jwks?: { status?: number; body: string; cacheControl?: string };
+  jwksFetches: number;
   hookRequests: Json[];
   users: Map<string, Json>;
   groups: Map<string, Json>;
@@ -73,7 +82,16 @@ const tenants = new Map<string, Tenant>();
 function tenant(name: string): Tenant {
   let t = tenants.get(name);
   if (!t) {
-    t = { users: new Map(), groups: new Map(), passwords: new Map(), requests: [], faults: [], patch: true, hookRequests: [] };
+    t = {
+      users: new Map(),
+      groups: new Map(),
+      passwords: new Map(),
+      requests: [],
+      faults: [],
+      patch: true,
+      hookRequests: [],
+      jwksFetches: 0,
+    };
     tenants.set(name, t);
   }
   return t;
@@ -219,6 +237,12 @@ function faultInjector(request: Request, response: Response, next: NextFunction)
       return;
     case "reset":
       request.socket.destroy();
+      return;
+    case "respond":
+      response
+        .status(fault.status ?? 500)
+        .type(fault.contentType ?? "text/plain")
+        .send(fault.body ?? "");
       return;
     case "malformed-json":
       response.status(200).type("application/scim+json").send('{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": ');
@@ -384,9 +408,30 @@ export async function startScimServer(): Promise<{ origin: string; close: () => 
     t.bulk = true;
     response.status(204).end();
   });
+  // An OAuth client's key set: POST /__jwks sets what GET /jwks answers (keys or any body), GET counts the fetches.
+  app.post("/t/:tenant/__jwks", (request, response) => {
+    const config = request.body as { keys?: unknown[]; status?: number; body?: string; cacheControl?: string };
+    tenant(String(request.params.tenant)).jwks = {
+      status: config.status,
+      body: config.body ?? JSON.stringify({ keys: config.keys ?? [] }),
+      cacheControl: config.cacheControl,
+    };
+    response.status(204).end();
+  });
+  app.get("/t/:tenant/jwks", (request, response) => {
+    const t = tenant(String(request.params.tenant));
+    t.jwksFetches++;
+    if (!t.jwks) return void response.status(404).json({ error: "no key set" });
+    if (t.jwks.cacheControl) response.setHeader("Cache-Control", t.jwks.cacheControl);
+    response
+      .status(t.jwks.status ?? 200)
+      .type("application/json")
+      .send(t.jwks.body);
+  });
   app.get("/t/:tenant/__state", (request, response) => {
     const t = tenant(String(request.params.tenant));
     response.json({
+      jwksFetches: t.jwksFetches,
       hookRequests: t.hookRequests,
       users: [...t.users.values()],
       groups: [...t.groups.values()],

@@ -5,6 +5,17 @@ import { unless } from "../api-client";
 import { ActionForm, AppHeader, Banner, CapNote, Page, userDisplayName } from "../components";
 import { act, field, fields, formOf, seg, type AdminContext, type AdminEnv, type FormValues } from "../context";
 import { takeFlash } from "../session";
+import {
+  appGroupsByPriority,
+  assignedMessage,
+  ConfirmAssignPage,
+  personalAttributes,
+  standingMark,
+  standingOf,
+  standingsOf,
+  whatAssigningChanges,
+  type Standing,
+} from "./people-picker";
 import type {
   ApiApp,
   ApiAppGroup,
@@ -116,6 +127,8 @@ export const assignmentsRoutes = new Hono<AdminEnv>()
       kind === "people" ? Promise.resolve([]) : api.get<ApiAppGroup[]>(`/api/v1/apps/${seg(appId)}/groups?limit=200`),
     ]);
     const assignedGroups = new Set(assigned.map((g) => g.id));
+    // Who already has the app, and how: marked, and their button asks first (see people-picker.tsx).
+    const standings = kind === "people" ? await standingsOf(api, app.id, found as ApiUser[]) : new Map<string, Standing>();
     const base = `/admin/apps/${seg(app.id)}`;
     const csrf = c.get("session").csrf;
     const noun = kind === "people" ? "people" : "groups";
@@ -147,26 +160,41 @@ export const assignmentsRoutes = new Hono<AdminEnv>()
               <tr>
                 <th scope="col">{kind === "people" ? "Person" : "Group"}</th>
                 <th scope="col">{kind === "people" ? "Username" : "Description"}</th>
+                {kind === "people" && <th scope="col">Assignment</th>}
                 <th scope="col">Action</th>
               </tr>
             </thead>
             <tbody>
               {kind === "people"
-                ? (found as ApiUser[]).map((user) => (
-                    <tr>
-                      <td>{userDisplayName(user)}</td>
-                      <td>{user.profile.login}</td>
-                      <td>
-                        <ActionForm action={`${base}/assign/people`} csrf={csrf} inline>
-                          <input type="hidden" name="userId" value={user.id} />
-                          <input type="hidden" name="q" value={q} />
-                          <button type="submit" aria-label={`Assign ${userDisplayName(user)}`}>
-                            Assign
-                          </button>
-                        </ActionForm>
-                      </td>
-                    </tr>
-                  ))
+                ? (found as ApiUser[]).map((user) => {
+                    const standing = standings.get(user.id) ?? { kind: "none" };
+                    return (
+                      <tr>
+                        <td>{userDisplayName(user)}</td>
+                        <td>{user.profile.login}</td>
+                        <td class={standing.kind === "none" ? "muted" : "assigned-mark"}>{standingMark(standing)}</td>
+                        <td>
+                          {standing.kind === "none" ? (
+                            <ActionForm action={`${base}/assign/people`} csrf={csrf} inline>
+                              <input type="hidden" name="userId" value={user.id} />
+                              <input type="hidden" name="q" value={q} />
+                              <button type="submit" aria-label={`Assign ${userDisplayName(user)}`}>
+                                Assign
+                              </button>
+                            </ActionForm>
+                          ) : (
+                            <a
+                              class="button"
+                              href={`${base}/assign/people/confirm?${new URLSearchParams({ userId: user.id, q })}`}
+                              aria-label={`${standing.kind === "group" ? "Assign directly" : "Assign again"}: ${userDisplayName(user)}`}
+                            >
+                              {standing.kind === "group" ? "Assign directly…" : "Assign again…"}
+                            </a>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })
                 : (found as ApiGroup[]).map((group) => (
                     <tr>
                       <td>{group.profile.name}</td>
@@ -195,14 +223,42 @@ export const assignmentsRoutes = new Hono<AdminEnv>()
       </Page>,
     );
   })
+  .get("/:appId/assign/people/confirm", async (c) => {
+    const appId = c.req.param("appId");
+    const userId = c.req.query("userId") ?? "";
+    const q = (c.req.query("q") ?? "").slice(0, 100);
+    const api = c.get("api");
+    // Paths first: a bad segment must refuse the page before any call starts.
+    const [appPath, userPath] = [`/api/v1/apps/${seg(appId)}`, `/api/v1/users/${seg(userId)}`];
+    const [app, user, appGroups, personal] = await Promise.all([
+      api.get<ApiApp>(appPath),
+      api.get<ApiUser>(userPath),
+      appGroupsByPriority(api, appId),
+      personalAttributes(api, appId),
+    ]);
+    const standing = await standingOf(api, app.id, user.id, appGroups);
+    const changes = whatAssigningChanges(standing, userDisplayName(user), app, personal);
+    return c.html(<ConfirmAssignPage app={app} user={user} standing={standing} changes={changes} csrf={c.get("session").csrf} q={q} />);
+  })
   .post("/:appId/assign/people", async (c) => {
     const appId = c.req.param("appId");
     const form = await formOf(c);
-    const back = `/admin/apps/${seg(appId)}/assign?${new URLSearchParams({ kind: "people", q: field(form, "q") })}`;
-    return act(c, back, async () => {
-      const row = await c.get("api").send<ApiAppUser>("POST", `/api/v1/apps/${seg(appId)}/users`, { id: field(form, "userId") });
-      return `Assigned ${row.credentials.userName ?? row.id}.`;
+    const [userId, q] = [field(form, "userId"), field(form, "q")];
+    const back = `/admin/apps/${seg(appId)}/assign?${new URLSearchParams({ kind: "people", q })}`;
+    const api = c.get("api");
+    // Someone who already has the app is assigned again only after the page that says what changes.
+    let askFirst: string | undefined;
+    const response = await act(c, back, async () => {
+      const before = await standingOf(api, appId, userId, await appGroupsByPriority(api, appId));
+      if (before.kind !== "none" && field(form, "confirmed") !== "yes") {
+        askFirst = `/admin/apps/${seg(appId)}/assign/people/confirm?${new URLSearchParams({ userId, q })}`;
+        return;
+      }
+      const name = before.kind === "none" ? userId : userDisplayName(await api.get<ApiUser>(`/api/v1/users/${seg(userId)}`));
+      const row = await api.send<ApiAppUser>("POST", `/api/v1/apps/${seg(appId)}/users`, { id: userId });
+      return assignedMessage(before, row, name);
     });
+    return askFirst ? c.redirect(askFirst, 303) : response;
   })
   .post("/:appId/assign/groups", async (c) => {
     const appId = c.req.param("appId");

@@ -93,10 +93,6 @@ export function deleteAppUser(db: DB, appId: string, userId: string): BatchItem<
   return db.delete(appUsers).where(and(eq(appUsers.appId, appId), eq(appUsers.userId, userId)));
 }
 
-export function deleteAllAppUsers(db: DB, appId: string): BatchItem<"sqlite"> {
-  return db.delete(appUsers).where(eq(appUsers.appId, appId));
-}
-
 /** The apps a user holds an assignment in (for cascades such as user deactivation). */
 export async function appIdsForUser(db: DB, userId: string, scope?: AppUserScope): Promise<string[]> {
   const rows = await db

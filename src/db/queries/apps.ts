@@ -43,8 +43,13 @@ export function insertApp(db: DB, row: AppRow) {
 }
 
 export async function updateApp(db: DB, id: string, changes: Partial<AppRow>): Promise<AppRow | undefined> {
-  const [row] = await db.update(apps).set(changes).where(eq(apps.id, id)).returning();
+  const [row] = await updateAppStatement(db, id, changes);
   return row;
+}
+
+/** The update as a batch item (it answers the updated row). */
+export function updateAppStatement(db: DB, id: string, changes: Partial<AppRow>) {
+  return db.update(apps).set(changes).where(eq(apps.id, id)).returning();
 }
 
 export function deleteAppRow(db: DB, id: string) {

@@ -81,9 +81,9 @@ export async function updateGroup(db: DB, id: string, changes: Partial<GroupRow>
   return row;
 }
 
-/** Memberships go with the group (ON DELETE CASCADE). */
-export async function deleteGroup(db: DB, id: string): Promise<void> {
-  await db.delete(groups).where(eq(groups.id, id));
+/** Memberships, app assignments and push mappings go with the group (ON DELETE CASCADE). */
+export function deleteGroupRow(db: DB, id: string) {
+  return db.delete(groups).where(eq(groups.id, id));
 }
 
 /** Adds a membership and stamps the group, atomically (one batch). */

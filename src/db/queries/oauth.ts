@@ -1,6 +1,14 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, lt } from "drizzle-orm";
 import type { DB } from "../client";
-import { apps, oauthGrants, oauthSigningKeys, type AppRow, type OAuthGrantRow, type OAuthSigningKeyRow } from "../schema";
+import {
+  apps,
+  oauthGrants,
+  oauthRevokedTokens,
+  oauthSigningKeys,
+  type AppRow,
+  type OAuthGrantRow,
+  type OAuthSigningKeyRow,
+} from "../schema";
 
 export async function listGrants(db: DB, appId: string): Promise<OAuthGrantRow[]> {
   return db.select().from(oauthGrants).where(eq(oauthGrants.appId, appId)).orderBy(asc(oauthGrants.id));
@@ -50,4 +58,17 @@ export async function retireSigningKey(db: DB, kid: string): Promise<void> {
     .update(oauthSigningKeys)
     .set({ slot: null })
     .where(and(eq(oauthSigningKeys.kid, kid), eq(oauthSigningKeys.slot, "current")));
+}
+
+/** Records a revoked access token until it expires, and forgets those that have expired since. */
+export async function recordRevokedToken(db: DB, jti: string, clientId: string, expiresAt: Date, now: Date): Promise<void> {
+  await db.batch([
+    db.delete(oauthRevokedTokens).where(lt(oauthRevokedTokens.expiresAt, now)),
+    db.insert(oauthRevokedTokens).values({ jti, clientId, expiresAt, revoked: now }).onConflictDoNothing(),
+  ]);
+}
+
+export async function isTokenRevoked(db: DB, jti: string): Promise<boolean> {
+  const row = await db.query.oauthRevokedTokens.findFirst({ columns: { jti: true }, where: eq(oauthRevokedTokens.jti, jti) });
+  return row !== undefined;
 }

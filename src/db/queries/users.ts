@@ -66,8 +66,9 @@ export async function updateUser(db: DB, id: string, changes: Partial<UserRow>):
   return row;
 }
 
-export async function deleteUser(db: DB, id: string): Promise<void> {
-  await db.delete(users).where(eq(users.id, id));
+/** Memberships and assignments go with the user (ON DELETE CASCADE). */
+export function deleteUserRow(db: DB, id: string) {
+  return db.delete(users).where(eq(users.id, id));
 }
 
 /** The user with this login (case-insensitive, exact: sign-in takes no short logins). */
