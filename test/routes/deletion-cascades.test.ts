@@ -41,18 +41,37 @@ const count = (events: LogEvent[]) =>
 const put = (path: string) => api("PUT", path, undefined, { "Content-Length": "0" });
 
 /** A D1 client that keeps every batch it runs, to check the statements' bound parameters. */
-function recording(db: DB): { db: DB; batches: { params: unknown[] }[][] } {
+/** A drizzle client over the D1 binding that notes every batch D1 runs, with each statement's bound values. */
+function recording(): { db: DB; batches: { params: unknown[] }[][] } {
   const batches: { params: unknown[] }[][] = [];
-  const proxy = new Proxy(db, {
-    get(target, property, receiver) {
-      if (property !== "batch") return Reflect.get(target, property, receiver);
-      return (statements: { toSQL(): { params: unknown[] } }[]) => {
-        batches.push(statements.map((statement) => ({ params: statement.toSQL().params })));
-        return target.batch(statements as never);
-      };
+  const bound = new WeakMap<D1PreparedStatement, unknown[]>();
+  const withParams = (statement: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, property) {
+        if (property === "bind")
+          return (...values: unknown[]) => {
+            const result = target.bind(...values);
+            bound.set(result, values);
+            return result;
+          };
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  const d1 = env.DB;
+  const wrapped = new Proxy(d1, {
+    get(target, property) {
+      if (property === "prepare") return (query: string) => withParams(target.prepare(query));
+      if (property === "batch")
+        return (statements: D1PreparedStatement[]) => {
+          batches.push(statements.map((statement) => ({ params: bound.get(statement) ?? [] })));
+          return target.batch(statements);
+        };
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return { db: proxy, batches };
+  return { db: createDb(wrapped), batches };
 }
 
 async function seedAssignments(appId: string, userIds: string[]): Promise<void> {
@@ -119,7 +138,7 @@ describe("deleting an app", () => {
     const userIds = await seedUsers(2_500, unique("").slice(0, 4));
     await seedAssignments(app.id, userIds);
     const db = createDb(env.DB);
-    const recorder = recording(db);
+    const recorder = recording();
     const report = await deleteAppWithCascades(recorder.db, (await getApp(db, app.id))!, undefined, 1_000);
     expect(report.assignments).toBe(2_500);
 
@@ -153,9 +172,33 @@ describe("deleting an app", () => {
     const user = await createUser();
     expect((await api("POST", `/api/v1/apps/${app.id}/users`, { id: user.id })).status).toBe(200);
     const db = createDb(env.DB);
-    const recorder = recording(db);
+    const recorder = recording();
     await deleteAppWithCascades(recorder.db, (await getApp(db, app.id))!);
     expect(recorder.batches).toHaveLength(1);
+  });
+
+  it("stops between chunks when its invocation's budget is spent, and the next call finishes it", async () => {
+    const app = await createApp();
+    await seedAssignments(app.id, await seedUsers(2_500, unique("").slice(0, 4)));
+    const db = createDb(env.DB);
+    let chunks = 0;
+    // The coordinator asks its invocation's D1 budget after each chunk; here it allows one per call.
+    const first = await deleteAppWithCascades(db, (await getApp(db, app.id))!, undefined, 1_000, () => ++chunks % 2 === 0);
+    expect(first).toMatchObject({ done: false, assignments: 1_000 });
+    expect((await api("GET", `/api/v1/apps/${app.id}`)).status).toBe(200);
+    const left = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM app_users WHERE app_id = ?").bind(app.id).first<{ n: number }>())!.n;
+    expect(await left()).toBe(1_500);
+    const second = await deleteAppWithCascades(db, (await getApp(db, app.id))!, undefined, 1_000, () => ++chunks % 2 === 0);
+    expect(second).toMatchObject({ done: true, assignments: 1_500 });
+    expect((await api("GET", `/api/v1/apps/${app.id}`)).status).toBe(404);
+    expect(await left()).toBe(0);
+    const logged = await env.DB.prepare(
+      `SELECT count(*) AS n FROM log_events WHERE event_type = 'application.user_membership.remove' AND json_extract(target, '$[0].id') = ?`,
+    )
+      .bind(app.id)
+      .first<{ n: number }>();
+    expect(logged?.n).toBe(2_500);
   });
 });
 
@@ -201,7 +244,7 @@ describe("deleting a group", () => {
     const group = await createGroup();
     await seedMemberships(group.id, await seedUsers(250, unique("").slice(0, 4)));
     const db = createDb(env.DB);
-    const recorder = recording(db);
+    const recorder = recording();
     const report = await deleteGroupWithCascades(recorder.db, (await getGroup(db, group.id))!, undefined, 100);
     expect(report.memberships).toBe(250);
     expect(recorder.batches).toHaveLength(3);
