@@ -1,4 +1,5 @@
 import { batchAll, type DB } from "../db/client";
+import { uuidV7 } from "../domain/ids";
 import type { LogEventRow } from "../db/schema";
 import { insertLogEvents } from "../db/queries/system-log";
 
@@ -105,7 +106,8 @@ const MAX_REASON = 255;
 export function logEvent(input: LogEventInput, now = new Date()): LogEventRow {
   const audit = input.audit ?? {};
   const requestId = input.requestId ?? audit.requestId;
-  const uuid = crypto.randomUUID();
+  // Time-ordered (version 7): events are inserted at the end of their indexes, not at random places.
+  const uuid = uuidV7(now.getTime());
   const outcome = input.outcome ?? { result: "SUCCESS" };
   const actor = input.actor ?? audit.actor ?? SYSTEM_ACTOR;
   // An event caused by an API request is Okta's WEB transaction, whose id is the request id.

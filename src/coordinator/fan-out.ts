@@ -23,7 +23,7 @@ import type { TaskOrigins } from "./task-origins";
 /** Members per chunk run inline by the request that starts a job (a small group is done when it returns). */
 export const FIRST_CHUNK = 1_000;
 /** Members per chunk on the fast path (INSERT ... SELECT in D1; tens of milliseconds per chunk). */
-export const FAST_CHUNK = 5_000;
+export const FAST_CHUNK = 2_500;
 /** Users per chunk whose assignments the rules decide in the Worker (the JavaScript path). */
 export const RULES_CHUNK = 1_000;
 /** D1 queries one chunk may issue (the alarm starts a chunk only while its invocation can afford this). */

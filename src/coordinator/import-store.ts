@@ -30,8 +30,17 @@ export interface OutboxEntry {
 }
 
 export class ImportStore {
+  /** The outbox's earliest due time, kept in memory (this object is its only writer): the alarm asks often. */
+  #nextOutboxAt: number | undefined;
+
   constructor(private readonly storage: DurableObjectStorage) {
     for (const statement of SCHEMA) storage.sql.exec(statement);
+    this.#refreshOutbox();
+  }
+
+  #refreshOutbox(): void {
+    this.#nextOutboxAt =
+      this.storage.sql.exec<{ at: number | null }>(`SELECT min(next_attempt_at) AS at FROM outbox`).one().at ?? undefined;
   }
 
   // ---- digests --------------------------------------------------------------------------------
@@ -50,17 +59,11 @@ export class ImportStore {
 
   saveDigests(entries: { externalId: string; userId: string; digest: string }[]): void {
     if (entries.length === 0) return;
-    this.storage.transactionSync(() => {
-      for (const entry of entries) {
-        this.storage.sql.exec(
-          `INSERT INTO import_digests (external_id, user_id, digest) VALUES (?, ?, ?)
-           ON CONFLICT (external_id) DO UPDATE SET user_id = excluded.user_id, digest = excluded.digest`,
-          entry.externalId,
-          entry.userId,
-          entry.digest,
-        );
-      }
-    });
+    this.storage.sql.exec(
+      `INSERT INTO import_digests (external_id, user_id, digest) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+       ON CONFLICT (external_id) DO UPDATE SET user_id = excluded.user_id, digest = excluded.digest`,
+      JSON.stringify(entries.map((entry) => [entry.externalId, entry.userId, entry.digest])),
+    );
   }
 
   forgetDigests(externalIds: string[]): void {
@@ -127,6 +130,7 @@ export class ImportStore {
         );
       }
     });
+    this.#refreshOutbox();
   }
 
   dueOutbox(now: number, limit: number): OutboxEntry[] {
@@ -147,6 +151,7 @@ export class ImportStore {
         this.storage.sql.exec(`DELETE FROM outbox WHERE user_id = ? AND version = ?`, entry.userId, entry.version);
       }
     });
+    this.#refreshOutbox();
   }
 
   retryOutbox(entries: OutboxEntry[], delayMs: (attempts: number) => number, now = Date.now()): void {
@@ -160,6 +165,7 @@ export class ImportStore {
         );
       }
     });
+    this.#refreshOutbox();
   }
 
   outboxSize(): number {
@@ -167,12 +173,13 @@ export class ImportStore {
   }
 
   nextOutboxAt(): number | undefined {
-    return this.storage.sql.exec<{ at: number | null }>(`SELECT min(next_attempt_at) AS at FROM outbox`).one().at ?? undefined;
+    return this.#nextOutboxAt;
   }
 
   clear(): void {
     this.storage.sql.exec(`DELETE FROM import_digests`);
     this.storage.sql.exec(`DELETE FROM import_seen`);
     this.storage.sql.exec(`DELETE FROM outbox`);
+    this.#nextOutboxAt = undefined;
   }
 }

@@ -313,8 +313,36 @@ export class ProvisioningStore {
     );
   }
 
+  /** Many links in two statements (the ones set, the ones removed), whatever their number. */
   saveLinks(entries: { userId: string; link: DownstreamLink | null }[], now = Date.now()): void {
-    for (const { userId, link } of entries) this.saveLink(userId, link, now);
+    const latest = new Map(entries.map((entry) => [entry.userId, entry.link]));
+    const removed = [...latest].filter(([, link]) => link === null).map(([userId]) => userId);
+    const set = [...latest].flatMap(([userId, link]) =>
+      link ? [[userId, link.externalId, link.userName, link.active ? 1 : 0, link.pushed ? JSON.stringify(link.pushed) : null]] : [],
+    );
+    if (removed.length > 0) this.sql.exec(`DELETE FROM links WHERE user_id IN (SELECT value FROM json_each(?))`, JSON.stringify(removed));
+    if (set.length > 0) {
+      this.sql.exec(
+        `INSERT INTO links (user_id, external_id, user_name, active, pushed, updated)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ? FROM json_each(?) WHERE true
+         ON CONFLICT (user_id) DO UPDATE SET external_id = excluded.external_id, user_name = excluded.user_name, active = excluded.active,
+           pushed = excluded.pushed, updated = excluded.updated`,
+        now,
+        JSON.stringify(set),
+      );
+    }
+  }
+
+  /** The users these downstream accounts belong to (kept after the assignments are gone), in one statement. */
+  userIdsByExternalIds(externalIds: string[]): Map<string, string> {
+    if (externalIds.length === 0) return new Map();
+    const rows = this.sql
+      .exec<{ external_id: string; user_id: string }>(
+        `SELECT external_id, user_id FROM links WHERE external_id IN (SELECT value FROM json_each(?))`,
+        JSON.stringify(externalIds),
+      )
+      .toArray();
+    return new Map(rows.map((row) => [row.external_id, row.user_id]));
   }
 
   /** The user a downstream account belongs to (kept after the assignment is gone). */

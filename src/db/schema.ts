@@ -315,11 +315,7 @@ export const importItems = sqliteTable(
     // the link once applied, so that an unchanged record is skipped by the next import.
     digest: text(),
   },
-  (t) => [
-    primaryKey({ columns: [t.sessionId, t.seq] }),
-    index("import_items_external_idx").on(t.sessionId, t.externalId),
-    index("import_items_result_idx").on(t.sessionId, t.result),
-  ],
+  (t) => [primaryKey({ columns: [t.sessionId, t.seq] }), index("import_items_result_idx").on(t.sessionId, t.result)],
 );
 
 /** Org-wide settings (import safeguards, the import roadblock), one JSON value per key. */

@@ -27,7 +27,7 @@ import { applyEvents, importedOf, OKTA_PROFILE_KEY, type ApplyOutcome } from "./
 import { inboundOf, reload, saveStatement, type ImportDeps } from "./session";
 
 /** Items applied per step. */
-export const APPLY_CHUNK = 500;
+export const APPLY_CHUNK = 250;
 /** D1 queries an apply step may issue (session, settings, app, rules, four lookups, one batch of up to eight statements). */
 export const APPLY_STEP_QUERIES = 20;
 
@@ -120,7 +120,7 @@ export async function applyChunk(
     ...upsertAppUsers(db, [...work.linked.values()]),
     ...deleteAppUsers(db, current.appId, [...work.unassigned]),
     ...decisionStatements(db, current.appId, reconciled, work.now),
-    ...writeItemOutcomes(db, recorded),
+    ...writeItemOutcomes(recorded),
     ...logStatements(db, events, work.now),
     saveStatement(db, current, { counters, cursor: String(items[items.length - 1].seq) }),
   ];

@@ -13,8 +13,13 @@ import { appOf, fail, inboundOf, inlineHookIdOf, reload, RESULT_COUNTER, saveSta
 
 /** SCIM count per page: what Okta asks for. */
 export const PAGE_SIZE = 100;
-/** Pages read at once once the listing's size is known. */
-const PAGES_PER_STEP = 5;
+/**
+ * Pages read at once once the listing's size is known: few while users are being planned (each
+ * step's items and events are one D1 batch, which holds D1 for everyone else while it runs), more
+ * while nearly every user is skipped as unchanged (nothing is written for them).
+ */
+const PAGES_PER_STEP = 2;
+const PAGES_PER_STEP_UNCHANGED = 5;
 /** D1 queries a fetch step may issue (session, settings, app, hook, lookups, one batch of three statements). */
 export const FETCH_STEP_QUERIES = 14;
 
@@ -39,7 +44,9 @@ export async function fetchStep(deps: ImportDeps, session: ImportSessionRow): Pr
   }
   const startIndex = Number(session.cursor ?? "1");
   const known = session.counters.downstreamTotal;
-  const pages = known === undefined ? 1 : Math.min(PAGES_PER_STEP, Math.max(1, Math.ceil((known - (startIndex - 1)) / PAGE_SIZE)));
+  const skipping = (session.counters.skippedUnchanged ?? 0) >= session.counters.fetched * 0.9 && session.counters.fetched > 0;
+  const perStep = skipping ? PAGES_PER_STEP_UNCHANGED : PAGES_PER_STEP;
+  const pages = known === undefined ? 1 : Math.min(perStep, Math.max(1, Math.ceil((known - (startIndex - 1)) / PAGE_SIZE)));
   const scim = new ScimClient(settings.connection);
   const starts = Array.from({ length: pages }, (_, i) => startIndex + i * PAGE_SIZE);
   const answers = await Promise.all(starts.map((start) => scim.request<Page>("GET", `/Users?startIndex=${start}&count=${PAGE_SIZE}`)));

@@ -22,7 +22,8 @@ export async function planUsers(
 ): Promise<Planned[]> {
   const sourcing = inbound.profileSourcing.status === "ENABLED" ? inbound.profileSourcing : undefined;
   // A linked user: an assignment with this external id, or a link kept after sourcing deactivated them.
-  const links = users.map((user) => linked.get(user.externalId) ?? store.userIdByExternalId(user.externalId));
+  const kept = store.userIdsByExternalIds(users.filter((user) => !linked.has(user.externalId)).map((user) => user.externalId));
+  const links = users.map((user) => linked.get(user.externalId) ?? kept.get(user.externalId));
   const linkedOkta = sourcing
     ? await usersByIds(
         db,

@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunk, MAX_BOUND_PARAMS, type DB } from "../client";
-import { writeRows } from "../json-rows";
+import { jsonPayloads, writeRows } from "../json-rows";
 import { pastCompositeKey } from "./keyset";
 import { appUsers, importItems, importSessions, orgSettings, type ImportItemRow, type ImportSessionRow } from "../schema";
 
@@ -62,14 +62,24 @@ export function writeItems(db: DB, rows: ImportItemRow[]): BatchItem<"sqlite">[]
 }
 
 /**
- * Records what applying items did (decision, detail, the user they ended with), keyed by
- * (session_id, seq) from the payload side: each row finds its item through the primary key.
+ * Records what applying items did (decision, detail, the user they ended with). Each outcome
+ * finds its item by primary key from the payload side (json_each first: CROSS JOIN keeps SQLite
+ * from scanning the session's items once per outcome) and the item is upserted onto itself, so
+ * the payload carries only what changed.
  */
-export function writeItemOutcomes(db: DB, rows: ImportItemRow[]): BatchItem<"sqlite">[] {
-  return writeRows(db, importItems, rows, {
-    target: [importItems.sessionId, importItems.seq],
-    update: ["decision", "detail", "matchedUserId"],
-  });
+export function writeItemOutcomes(rows: Pick<ImportItemRow, "sessionId" | "seq" | "decision" | "detail" | "matchedUserId">[]): SQL[] {
+  const bySession = new Map<string, typeof rows>();
+  for (const row of rows) bySession.set(row.sessionId, [...(bySession.get(row.sessionId) ?? []), row]);
+  return [...bySession].flatMap(([sessionId, outcomes]) =>
+    jsonPayloads(outcomes.map((row) => [row.seq, row.decision, row.detail, row.matchedUserId])).map(
+      (payload) => sql`
+        INSERT INTO import_items (session_id, seq, external_id, user_name, active, profile, result, matched_user_id, decision, detail, digest)
+        SELECT i.session_id, i.seq, i.external_id, i.user_name, i.active, i.profile, i.result, p.value ->> 3, p.value ->> 1, p.value ->> 2, i.digest
+        FROM json_each(${payload}) p CROSS JOIN import_items i ON i.session_id = ${sessionId} AND i.seq = p.value ->> 0
+        WHERE true
+        ON CONFLICT (session_id, seq) DO UPDATE SET decision = excluded.decision, detail = excluded.detail, matched_user_id = excluded.matched_user_id`,
+    ),
+  );
 }
 
 export async function confirmItems(db: DB, sessionId: string, seqs: number[] | "all"): Promise<number> {

@@ -1,0 +1,1 @@
+DROP INDEX `import_items_external_idx`;
