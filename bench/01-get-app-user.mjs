@@ -1,12 +1,9 @@
 // Scenario 1, reads: GET /api/v1/apps/{appId}/users/{userId} at 10 concurrent clients, load from
 // autocannon in its own process. Baseline: the no-op route of the baseline Worker, same runtime,
 // same load, runs interleaved with provisio's. Target: >= 600 req/s, p99 <= 40 ms.
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   CORES,
-  ROOT,
   TOKEN,
   dropState,
   freshState,
@@ -20,22 +17,11 @@ import {
   summary,
   createBookmarkApp,
 } from "./lib/harness.mjs";
+import { autocannon } from "./lib/autocannon.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, seconds: { type: "string", default: "10" } } });
 const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
-const CONNECTIONS = 10;
-
-/** autocannon in a second process; its JSON report. */
-function autocannon(url, headers = {}, seconds = SECONDS) {
-  const args = [join(ROOT, "node_modules/autocannon/autocannon.js"), "-j", "-c", String(CONNECTIONS), "-d", String(seconds)];
-  for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}=${value}`);
-  args.push(url);
-  const report = JSON.parse(execFileSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 << 20 }));
-  const non2xx = report.non2xx + report.errors + report.timeouts;
-  if (non2xx > 0) throw new Error(`${url}: ${non2xx} failed responses of ${report.requests.total}`);
-  return { rps: report.requests.total / report.duration, p50: report.latency.p50, p99: report.latency.p99, total: report.requests.total };
-}
 
 await main(async (cleanup) => {
   const state = freshState("reads");
@@ -67,8 +53,8 @@ await main(async (cleanup) => {
   const ours = [];
   const base = [];
   for (let run = 1; run <= RUNS; run += 1) {
-    ours.push(autocannon(target, auth));
-    base.push(autocannon(`${baseline.url}/noop`));
+    ours.push(autocannon(target, auth, SECONDS));
+    base.push(autocannon(`${baseline.url}/noop`, {}, SECONDS));
     log(
       `run ${run}: provisio ${round(ours.at(-1).rps, 1)} req/s p99 ${ours.at(-1).p99} ms; no-op ${round(base.at(-1).rps, 1)} req/s p99 ${base.at(-1).p99} ms`,
     );
@@ -83,7 +69,7 @@ await main(async (cleanup) => {
     baselineP99ms: median(base.map((r) => r.p99)),
     runs: RUNS,
     seconds: SECONDS,
-    connections: CONNECTIONS,
+    connections: 10,
     targets: { rps: 600, p99ms: 40 },
     met: rps >= 600 && p99 <= 40,
   });

@@ -6,7 +6,15 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./lib/harness.mjs";
 
-const SCENARIOS = ["01-get-app-user.mjs", "02-paging.mjs", "03-fan-out.mjs", "04-import.mjs", "05-outbound.mjs"];
+const SCENARIOS = [
+  "01-get-app-user.mjs",
+  "02-paging.mjs",
+  "03-fan-out.mjs",
+  "04-import.mjs",
+  "05-outbound.mjs",
+  "06-list-app-users.mjs",
+  "07-assign.mjs",
+];
 const only = process.env.BENCH_ONLY?.split(",");
 const lines = [];
 let failed = 0;

@@ -198,3 +198,29 @@ export function createBookmarkApp(api, label) {
     `create app ${label}`,
   );
 }
+
+/**
+ * `concurrency` clients, each sending its next request as soon as the last one answered, for
+ * `seconds`; `request(client, n)` gives each request's URL and init. Latencies in ms.
+ */
+export async function closedLoop(request, { concurrency = 10, seconds = 10 } = {}) {
+  const latencies = [];
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  let failures = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, client) => {
+      for (let n = 0; performance.now() < until; n += 1) {
+        const [url, init] = request(client, n);
+        const t = performance.now();
+        const res = await fetch(url, init);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t);
+        if (res.status >= 300) failures += 1;
+      }
+    }),
+  );
+  const duration = (performance.now() - started) / 1000;
+  if (failures > 0) throw new Error(`${failures} failed responses of ${latencies.length}`);
+  return { rps: latencies.length / duration, p50: percentile(latencies, 50), p99: percentile(latencies, 99), total: latencies.length };
+}
