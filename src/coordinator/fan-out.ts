@@ -8,7 +8,7 @@ import { appUsersChunk } from "../db/queries/app-users";
 import { getAppGroup } from "../db/queries/app-groups";
 import { compileFastAdd, type FastAdd } from "../db/queries/fan-out-sql";
 import { listGroupMembers } from "../db/queries/groups";
-import { setProvisioningState, unprovisionedChunk } from "../db/queries/provisioning";
+import { markSyncing, unprovisionedChunk } from "../db/queries/provisioning";
 import type { AppGroupRow, AppRow } from "../db/schema";
 import { tableRows } from "../db/table-rows";
 import { users as usersTable } from "../db/schema";
@@ -244,9 +244,14 @@ export class FanOut {
     const rows = await unprovisionedChunk(db, appId, job.cursor, size);
     const now = new Date();
     const waiting = rows.filter((row) => !store.bySubject(`user:${row.userId}`));
+    // One statement for the chunk: the ids go as one JSON parameter.
     await batchAll(
       db,
-      waiting.map((row) => setProvisioningState(db, appId, row.userId, { status: "STAGED", syncState: "SYNCING", lastUpdated: now })),
+      markSyncing(
+        appId,
+        waiting.map((row) => row.userId),
+        now,
+      ),
     );
     for (const row of waiting) {
       store.enqueue(`user:${row.userId}`);

@@ -4,6 +4,7 @@ import { QUERY_BUDGET } from "../../src/coordinator/invocation-budget";
 import { api, createApp, createGroup } from "../helpers/api";
 import { importingApp, runImport } from "../helpers/imports";
 import { seedMemberships, seedUsers, settle } from "../helpers/seed";
+import { SCIM_TOKEN, scimTenant } from "../helpers/scim";
 
 // Issue 14: every invocation of an app's coordinator (each RPC call, each alarm) stays within
 // QUERY_BUDGET D1 queries (Cloudflare allows 1,000 per invocation deployed). The coordinator's
@@ -80,4 +81,40 @@ describe("bounded coordinator invocations", () => {
         `at most ${stats.maxQueries} D1 queries in one (${stats.maxQueriesKind}), the longest ${stats.maxDurationMs} ms (${stats.maxDurationKind})`,
     );
   }, 300_000);
+});
+
+describe("bounded coordinator invocations: Provision Users", () => {
+  it("marks 3,000 assignments for provisioning a chunk per invocation, within the budget", async () => {
+    const app = await createApp();
+    const ids = await seedUsers(3_000, "BgtP");
+    const now = Date.now();
+    await env.DB.prepare(
+      `INSERT INTO app_users (app_id, user_id, scope, status, sync_state, user_name, profile, overrides, created, last_updated, status_changed)
+       SELECT ?1, value, 'USER', 'ACTIVE', 'DISABLED', value, '{}', '{}', ?2, ?2, ?2 FROM json_each(?3)`,
+    )
+      .bind(app.id, now, JSON.stringify(ids))
+      .run();
+    // A downstream that refuses everything at once: the outbound queue stays quiet (its breaker opens).
+    const scim = scimTenant();
+    await scim.fault({ kind: "500", times: 1_000_000 });
+    expect(
+      (
+        await api("POST", `/api/v1/apps/${app.id}/connections/default?activate=true`, {
+          baseUrl: scim.baseUrl,
+          profile: { authScheme: "TOKEN", token: SCIM_TOKEN },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await api("PUT", `/api/v1/apps/${app.id}/features/USER_PROVISIONING`, { create: { lifecycleCreate: { status: "ENABLED" } } }))
+        .status,
+    ).toBe(200);
+    expect((await api("POST", `/api/v1/apps/${app.id}/provisioning/provision-users`)).status).toBe(202);
+    await settle(app.id);
+    expect(await count("SELECT count(*) AS n FROM app_users WHERE app_id = ? AND sync_state = 'SYNCING'", app.id)).toBeGreaterThan(2_900);
+    const stats = await statsOf(app.id);
+    expect(stats.maxQueries).toBeLessThanOrEqual(QUERY_BUDGET);
+    expect((await api("POST", `/api/v1/apps/${app.id}/lifecycle/deactivate`)).status).toBe(200);
+    expect((await api("DELETE", `/api/v1/apps/${app.id}`)).status).toBe(204);
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
+import { jsonPayloads } from "../json-rows";
 import type { DB } from "../client";
 import { appProvisioning, appUsers, type AppProvisioningRow, type AppUserRow } from "../schema";
 
@@ -27,6 +28,14 @@ export function setProvisioningState(
     .update(appUsers)
     .set(state)
     .where(and(eq(appUsers.appId, appId), eq(appUsers.userId, userId)));
+}
+
+/** Assignments about to be provisioned (Provision Users): STAGED and SYNCING, in one statement per ~300,000 characters of ids. */
+export function markSyncing(appId: string, userIds: string[], now: Date): SQL[] {
+  return jsonPayloads(userIds.map((id) => [id])).map(
+    (payload) => sql`UPDATE app_users SET status = 'STAGED', sync_state = 'SYNCING', last_updated = ${now.getTime()}
+      WHERE app_id = ${appId} AND user_id IN (SELECT value ->> 0 FROM json_each(${payload}))`,
+  );
 }
 
 /** App users never provisioned (no downstream account) in one chunk, for Provision Users. */
